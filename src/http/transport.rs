@@ -1,0 +1,782 @@
+//! The per-VU HTTP transport: a keep-alive connection pool owned by one VU (as in k6, VUs never
+//! share connections), HTTP/1.1 and HTTP/2 (ALPN over TLS), with real per-phase timings.
+//!
+//! The VU thread owns the pool; a request takes its connection out, runs on the shared tokio
+//! runtime, and hands the connection back with the response, so the pool needs no lock.
+//! HTTP/2 connections stay in the pool while in use: their senders are clones of one
+//! multiplexed connection, as Go's transport shares one HTTP/2 connection per host.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpStream;
+use tokio::time::timeout_at;
+
+use super::errors::{self, HttpError};
+use super::hosts::Hosts;
+use super::timed_io::{IoStats, TimedIo};
+use crate::js::interrupt::VuSignal;
+
+/// How long a TCP connect may take before it fails with k6's "dial: i/o timeout" (k6's
+/// dialer uses 30 s).
+const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Transport settings shared by every VU of a run.
+pub struct TransportConfig {
+    pub tls: Arc<rustls::ClientConfig>,
+    pub hosts: Hosts,
+    pub no_connection_reuse: bool,
+    pub no_vu_connection_reuse: bool,
+}
+
+/// Trusted roots: the system's (honouring `SSL_CERT_FILE`/`SSL_CERT_DIR` as Go does), else
+/// the Mozilla set compiled in.
+fn root_store() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    let (added, _) = roots.add_parsable_certificates(native.certs);
+    if added == 0 {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    roots
+}
+
+impl TransportConfig {
+    pub fn new(
+        insecure: bool,
+        hosts: HashMap<String, String>,
+        no_connection_reuse: bool,
+        no_vu_connection_reuse: bool,
+    ) -> Arc<TransportConfig> {
+        let mut provider = rustls::crypto::ring::default_provider();
+        // Go's preference order (AES-128 first), so servers that follow the client's order
+        // negotiate the suite k6 would.
+        provider
+            .cipher_suites
+            .sort_by_key(|s| go_suite_rank(s.suite()));
+        let provider = Arc::new(provider);
+        let versions: &[&rustls::SupportedProtocolVersion] =
+            &[&rustls::version::TLS13, &rustls::version::TLS12];
+        let tls = match rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+        {
+            Ok(builder) => {
+                let mut tls = if insecure {
+                    builder
+                        .dangerous()
+                        .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+                        .with_no_client_auth()
+                } else {
+                    builder
+                        .with_root_certificates(root_store())
+                        .with_no_client_auth()
+                };
+                tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+                tls
+            }
+            // The ring provider supports both versions; this arm exists only because the
+            // builder's signature allows failure.
+            Err(_) => rustls::ClientConfig::builder()
+                .with_root_certificates(root_store())
+                .with_no_client_auth(),
+        };
+        let hosts = Hosts::new(hosts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        Arc::new(TransportConfig {
+            tls: Arc::new(tls),
+            hosts,
+            no_connection_reuse,
+            no_vu_connection_reuse,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for NoVerify {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+enum Sender {
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
+}
+
+/// What k6 reports about a TLS session.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TlsInfo {
+    /// `tls1.2`, `tls1.3`.
+    pub version: &'static str,
+    /// Go's cipher suite name (`TLS_AES_128_GCM_SHA256`).
+    pub cipher_suite: &'static str,
+}
+
+pub struct Conn {
+    sender: Sender,
+    stats: Arc<IoStats>,
+    local: Option<SocketAddr>,
+    remote: SocketAddr,
+    tls: Option<TlsInfo>,
+}
+
+impl Conn {
+    fn is_closed(&self) -> bool {
+        match &self.sender {
+            Sender::H1(s) => s.is_closed(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
+
+    fn is_h2(&self) -> bool {
+        matches!(self.sender, Sender::H2(_))
+    }
+
+    /// Another handle on a multiplexed HTTP/2 connection.
+    fn share(&self) -> Option<Conn> {
+        let Sender::H2(s) = &self.sender else {
+            return None;
+        };
+        Some(Conn {
+            sender: Sender::H2(s.clone()),
+            stats: self.stats.clone(),
+            local: self.local,
+            remote: self.remote,
+            tls: self.tls,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PoolKey {
+    pub https: bool,
+    pub host: String,
+    pub port: u16,
+}
+
+/// Phase durations in milliseconds, as k6 reports them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    pub blocked: f64,
+    pub connecting: f64,
+    pub tls_handshaking: f64,
+    pub sending: f64,
+    pub waiting: f64,
+    pub receiving: f64,
+}
+
+impl Timings {
+    pub fn duration(&self) -> f64 {
+        self.sending + self.waiting + self.receiving
+    }
+}
+
+pub struct RawResponse {
+    pub status: u16,
+    pub version: hyper::Version,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+    pub timings: Timings,
+    pub remote: SocketAddr,
+    pub tls: Option<TlsInfo>,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+pub struct FailedRequest {
+    pub error: HttpError,
+    pub timings: Timings,
+    /// What arrived of the body before the failure (k6 returns it with a body timeout).
+    pub partial_body: Bytes,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub interrupted: bool,
+}
+
+impl FailedRequest {
+    fn new(error: HttpError, timings: Timings) -> Box<FailedRequest> {
+        Box::new(FailedRequest {
+            error,
+            timings,
+            partial_body: Bytes::new(),
+            bytes_sent: 0,
+            bytes_received: 0,
+            interrupted: false,
+        })
+    }
+}
+
+pub struct PreparedRequest {
+    pub key: PoolKey,
+    pub request: hyper::Request<Full<Bytes>>,
+    pub timeout: Duration,
+}
+
+#[derive(Default)]
+pub struct Pool {
+    idle: HashMap<PoolKey, Vec<Conn>>,
+}
+
+impl Pool {
+    fn take(&mut self, key: &PoolKey) -> Option<Conn> {
+        let list = self.idle.get_mut(key)?;
+        while let Some(c) = list.pop() {
+            if c.is_closed() {
+                continue;
+            }
+            if let Some(shared) = c.share() {
+                list.push(c);
+                return Some(shared);
+            }
+            return Some(c);
+        }
+        None
+    }
+
+    fn put(&mut self, key: PoolKey, conn: Conn) {
+        let list = self.idle.entry(key).or_default();
+        if conn.is_h2() {
+            list.retain(|c| !c.is_closed());
+            // One multiplexed connection per host is enough; a second one (dialled while the
+            // first was being set up) is dropped.
+            if list.iter().any(Conn::is_h2) {
+                return;
+            }
+        }
+        list.push(conn);
+    }
+
+    /// Closes every idle connection (`noVUConnectionReuse` between iterations).
+    pub fn clear(&mut self) {
+        self.idle.clear();
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn is_no_such_host(e: &std::io::Error) -> bool {
+    let s = e.to_string();
+    s.contains("Name or service not known")
+        || s.contains("No address associated")
+        || s.contains("nodename nor servname")
+        || s.contains("not known")
+}
+
+async fn resolve(host: &str, port: u16, cfg: &TransportConfig) -> Result<SocketAddr, HttpError> {
+    let (target, port) = cfg.hosts.lookup(host, port).unwrap_or((host, port));
+    let target_trim = target.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = target_trim.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    match tokio::net::lookup_host((target, port)).await {
+        Ok(mut addrs) => addrs.next().ok_or_else(|| {
+            HttpError::with_detail(
+                errors::DNS_NO_SUCH_HOST,
+                "lookup: no such host",
+                format!("lookup {target}: no such host"),
+            )
+        }),
+        Err(e) if is_no_such_host(&e) => Err(HttpError::with_detail(
+            errors::DNS_NO_SUCH_HOST,
+            "lookup: no such host",
+            format!("lookup {target}: no such host"),
+        )),
+        Err(e) => {
+            let msg = format!("lookup {target}: {e}");
+            Err(HttpError::new(errors::DNS_GENERIC, msg))
+        }
+    }
+}
+
+fn go_suite_rank(s: rustls::CipherSuite) -> u8 {
+    use rustls::CipherSuite as C;
+    match s {
+        C::TLS13_AES_128_GCM_SHA256 => 0,
+        C::TLS13_AES_256_GCM_SHA384 => 1,
+        C::TLS13_CHACHA20_POLY1305_SHA256 => 2,
+        C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => 3,
+        C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => 4,
+        C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => 5,
+        C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => 6,
+        _ => 7,
+    }
+}
+
+/// Go's names for the suites rustls negotiates.
+fn cipher_suite_name(s: rustls::CipherSuite) -> &'static str {
+    use rustls::CipherSuite as C;
+    match s {
+        C::TLS13_AES_128_GCM_SHA256 => "TLS_AES_128_GCM_SHA256",
+        C::TLS13_AES_256_GCM_SHA384 => "TLS_AES_256_GCM_SHA384",
+        C::TLS13_CHACHA20_POLY1305_SHA256 => "TLS_CHACHA20_POLY1305_SHA256",
+        C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => {
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+        }
+        C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => {
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+        }
+        _ => "",
+    }
+}
+
+struct Connected {
+    conn: Conn,
+    timings: Timings,
+}
+
+/// Dials, runs the TLS handshake and the HTTP handshake. Failed dials report zero timings,
+/// as k6 does; a failed TLS handshake keeps its `connecting` time.
+async fn connect(
+    key: &PoolKey,
+    cfg: &TransportConfig,
+    t0: Instant,
+) -> Result<Connected, (HttpError, Timings)> {
+    let mut timings = Timings::default();
+    let addr = resolve(&key.host, key.port, cfg)
+        .await
+        .map_err(|e| (e, Timings::default()))?;
+    let t_dial = Instant::now();
+    let tcp = match tokio::time::timeout(DIAL_TIMEOUT, TcpStream::connect(addr)).await {
+        Ok(Ok(tcp)) => tcp,
+        Ok(Err(e)) => return Err((errors::dial_error(addr, &e), Timings::default())),
+        Err(_) => return Err((errors::dial_timeout(addr), Timings::default())),
+    };
+    let _ = tcp.set_nodelay(true);
+    let local = tcp.local_addr().ok();
+    let t_connected = Instant::now();
+    timings.connecting = ms(t_connected - t_dial);
+    let stats = IoStats::new();
+    let handshake_error = |e: hyper::Error, t: Timings| (errors::request_error(local, addr, &e), t);
+    if !key.https {
+        let io = TokioIo::new(TimedIo::new(tcp, stats.clone()));
+        let (sender, conn) = http1::handshake(io)
+            .await
+            .map_err(|e| handshake_error(e, timings))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        timings.blocked = ms(t0.elapsed());
+        return Ok(Connected {
+            conn: Conn {
+                sender: Sender::H1(sender),
+                stats,
+                local,
+                remote: addr,
+                tls: None,
+            },
+            timings,
+        });
+    }
+    let server_name = rustls::pki_types::ServerName::try_from(key.host.clone()).map_err(|_| {
+        (
+            HttpError::new(
+                errors::TLS_GENERIC,
+                format!("tls: invalid server name {:?}", key.host),
+            ),
+            timings,
+        )
+    })?;
+    let connector = tokio_rustls::TlsConnector::from(cfg.tls.clone());
+    let timed = TimedIo::new(tcp, stats.clone());
+    let tls = connector
+        .connect(server_name, timed)
+        .await
+        .map_err(|e| (errors::tls_error(&key.host, &e), timings))?;
+    timings.tls_handshaking = ms(t_connected.elapsed());
+    let (_, session) = tls.get_ref();
+    let info = TlsInfo {
+        version: match session.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "tls1.3",
+            Some(rustls::ProtocolVersion::TLSv1_2) => "tls1.2",
+            _ => "",
+        },
+        cipher_suite: session
+            .negotiated_cipher_suite()
+            .map(|s| cipher_suite_name(s.suite()))
+            .unwrap_or(""),
+    };
+    let h2 = session.alpn_protocol() == Some(b"h2");
+    let io = TokioIo::new(tls);
+    let sender = if h2 {
+        let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+            .await
+            .map_err(|e| handshake_error(e, timings))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Sender::H2(sender)
+    } else {
+        let (sender, conn) = http1::handshake(io)
+            .await
+            .map_err(|e| handshake_error(e, timings))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Sender::H1(sender)
+    };
+    timings.blocked = ms(t0.elapsed());
+    Ok(Connected {
+        conn: Conn {
+            sender,
+            stats,
+            local,
+            remote: addr,
+            tls: Some(info),
+        },
+        timings,
+    })
+}
+
+/// HTTP/2 needs the absolute URI (for `:scheme` and `:authority`); HTTP/1 sends the path.
+fn absolute_uri(key: &PoolKey, req: &mut hyper::Request<Full<Bytes>>) {
+    let authority = req
+        .headers_mut()
+        .remove(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok().map(str::to_string))
+        .unwrap_or_else(|| format!("{}:{}", key.host, key.port));
+    let scheme = if key.https { "https" } else { "http" };
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    if let Ok(uri) = format!("{scheme}://{authority}{path}").parse() {
+        *req.uri_mut() = uri;
+    }
+    *req.version_mut() = hyper::Version::HTTP_2;
+}
+
+type Outcome = (Result<RawResponse, Box<FailedRequest>>, Option<Conn>);
+
+async fn round_trip(
+    pooled: Option<Conn>,
+    req: PreparedRequest,
+    cfg: Arc<TransportConfig>,
+) -> Outcome {
+    let t0 = Instant::now();
+    let PreparedRequest {
+        key,
+        mut request,
+        timeout,
+    } = req;
+    let deadline: tokio::time::Instant = (t0 + timeout).into();
+    let (mut conn, mut timings, fresh) = match pooled {
+        Some(c) => (
+            c,
+            Timings {
+                blocked: ms(t0.elapsed()),
+                ..Default::default()
+            },
+            false,
+        ),
+        None => match timeout_at(deadline, connect(&key, &cfg, t0)).await {
+            Ok(Ok(c)) => (c.conn, c.timings, true),
+            Ok(Err((e, t))) => return (Err(FailedRequest::new(e, t)), None),
+            Err(_) => {
+                return (
+                    Err(FailedRequest::new(
+                        errors::request_timeout(),
+                        Timings::default(),
+                    )),
+                    None,
+                );
+            }
+        },
+    };
+    let (w0, r0) = if fresh { (0, 0) } else { conn.stats.totals() };
+    let h2 = conn.is_h2();
+    if !h2 {
+        conn.stats.reset_marks();
+    }
+    let (local, remote) = (conn.local, conn.remote);
+    if h2 {
+        absolute_uri(&key, &mut request);
+    }
+    let fail = |e: HttpError, timings: Timings, conn: &Conn, partial: Bytes| {
+        let (w, r) = conn.stats.totals();
+        Box::new(FailedRequest {
+            error: e,
+            timings,
+            partial_body: partial,
+            bytes_sent: w.saturating_sub(w0),
+            bytes_received: r.saturating_sub(r0),
+            interrupted: false,
+        })
+    };
+    let t_send = Instant::now();
+    // Phases of a request that timed out: sending until the last write, waiting after it.
+    let timed_out = |timings: &mut Timings, conn: &Conn| {
+        let now = Instant::now();
+        let last_write = if h2 {
+            t_send
+        } else {
+            conn.stats.last_write().unwrap_or(t_send).clamp(t_send, now)
+        };
+        timings.sending = ms(last_write - t_send);
+        timings.waiting = ms(now - last_write);
+    };
+    let sent = timeout_at(deadline, async {
+        match &mut conn.sender {
+            Sender::H1(s) => match s.ready().await {
+                Ok(()) => s.send_request(request).await,
+                Err(e) => Err(e),
+            },
+            Sender::H2(s) => match s.ready().await {
+                Ok(()) => s.send_request(request).await,
+                Err(e) => Err(e),
+            },
+        }
+    })
+    .await;
+    let response = match sent {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            let err = errors::request_error(local, remote, &e);
+            return (Err(fail(err, timings, &conn, Bytes::new())), None);
+        }
+        Err(_) => {
+            timed_out(&mut timings, &conn);
+            return (
+                Err(fail(
+                    errors::request_timeout(),
+                    timings,
+                    &conn,
+                    Bytes::new(),
+                )),
+                None,
+            );
+        }
+    };
+    let t_headers = Instant::now();
+    let (parts, mut body) = response.into_parts();
+    let mut collected = BytesMut::new();
+    loop {
+        match timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    collected.extend_from_slice(&data);
+                }
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                let err = errors::request_error(local, remote, &e);
+                return (Err(fail(err, timings, &conn, Bytes::new())), None);
+            }
+            Err(_) => {
+                let last_write = conn.stats.last_write().unwrap_or(t_send).max(t_send);
+                timings.sending = ms(last_write.min(t_headers) - t_send);
+                timings.waiting = ms(t_headers.saturating_duration_since(last_write));
+                timings.receiving = ms(t_headers.elapsed());
+                // Go reports a timeout while reading the body without the URL.
+                let err = errors::request_timeout().bare();
+                return (Err(fail(err, timings, &conn, collected.freeze())), None);
+            }
+        }
+    }
+    let t_done = Instant::now();
+    if h2 {
+        // Streams share the socket: the last write before the headers came is this
+        // request's (concurrent streams can only make sending look longer), and frames read
+        // before the headers may be other streams', so receiving starts at the headers.
+        let last_write = conn
+            .stats
+            .last_write()
+            .unwrap_or(t_send)
+            .clamp(t_send, t_headers);
+        timings.sending = ms(last_write - t_send);
+        timings.waiting = ms(t_headers - last_write);
+        timings.receiving = ms(t_done - t_headers);
+    } else {
+        let last_write = conn
+            .stats
+            .last_write()
+            .unwrap_or(t_send)
+            .clamp(t_send, t_headers);
+        let first_read = conn
+            .stats
+            .first_read()
+            .unwrap_or(t_headers)
+            .clamp(last_write, t_headers);
+        timings.sending = ms(last_write - t_send);
+        timings.waiting = ms(first_read - last_write);
+        timings.receiving = ms(t_done - first_read);
+    }
+    let (w, r) = conn.stats.totals();
+    let close = cfg.no_connection_reuse
+        || parts
+            .headers
+            .get(hyper::header::CONNECTION)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+    let raw = RawResponse {
+        status: parts.status.as_u16(),
+        version: parts.version,
+        headers: parts.headers,
+        body: collected.freeze(),
+        timings,
+        remote,
+        tls: conn.tls,
+        bytes_sent: w.saturating_sub(w0),
+        bytes_received: r.saturating_sub(r0),
+    };
+    (Ok(raw), if close { None } else { Some(conn) })
+}
+
+/// One VU's HTTP client.
+pub struct Transport {
+    cfg: Arc<TransportConfig>,
+    pub pool: Pool,
+    rt: tokio::runtime::Handle,
+}
+
+impl Transport {
+    pub fn new(cfg: Arc<TransportConfig>, rt: tokio::runtime::Handle) -> Transport {
+        Transport {
+            cfg,
+            pool: Pool::default(),
+            rt,
+        }
+    }
+
+    pub fn config(&self) -> &Arc<TransportConfig> {
+        &self.cfg
+    }
+
+    /// Starts a request on the shared runtime; the returned receiver yields its outcome.
+    /// The pool is updated when the outcome is collected with [`Transport::finish`].
+    pub fn start(
+        &mut self,
+        req: PreparedRequest,
+        signal: Arc<VuSignal>,
+    ) -> tokio::sync::oneshot::Receiver<(PoolKey, Outcome)> {
+        let pooled = if self.cfg.no_connection_reuse {
+            None
+        } else {
+            self.pool.take(&req.key)
+        };
+        let cfg = self.cfg.clone();
+        let key = req.key.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.rt.spawn(async move {
+            let outcome = tokio::select! {
+                o = round_trip(pooled, req, cfg) => o,
+                _ = signal.cancelled() => {
+                    let mut f = FailedRequest::new(
+                        HttpError::new(errors::GENERIC, "context canceled"),
+                        Timings::default(),
+                    );
+                    f.interrupted = true;
+                    (Err(f), None)
+                }
+            };
+            let _ = tx.send((key, outcome));
+        });
+        rx
+    }
+
+    pub fn finish(&mut self, done: (PoolKey, Outcome)) -> Result<RawResponse, Box<FailedRequest>> {
+        let (key, (result, conn)) = done;
+        if let Some(c) = conn {
+            self.pool.put(key, c);
+        }
+        result
+    }
+
+    /// Runs a request to completion, blocking only the calling VU thread.
+    pub fn execute(
+        &mut self,
+        req: PreparedRequest,
+        signal: Arc<VuSignal>,
+    ) -> Result<RawResponse, Box<FailedRequest>> {
+        let rx = self.start(req, signal);
+        match rx.blocking_recv() {
+            Ok(done) => self.finish(done),
+            Err(_) => Err(FailedRequest::new(
+                HttpError::new(errors::GENERIC, "the request task was dropped"),
+                Timings::default(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_cipher_suite_names() {
+        assert_eq!(
+            cipher_suite_name(rustls::CipherSuite::TLS13_AES_128_GCM_SHA256),
+            "TLS_AES_128_GCM_SHA256"
+        );
+        assert_eq!(
+            cipher_suite_name(rustls::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        );
+    }
+
+    #[test]
+    fn h2_requests_get_absolute_uris() {
+        let key = PoolKey {
+            https: true,
+            host: "h".into(),
+            port: 8443,
+        };
+        let mut req = hyper::Request::builder()
+            .uri("/get?a=1")
+            .header(hyper::header::HOST, "h:8443")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        absolute_uri(&key, &mut req);
+        assert_eq!(req.uri().to_string(), "https://h:8443/get?a=1");
+        assert!(req.headers().get(hyper::header::HOST).is_none());
+    }
+}

@@ -1,0 +1,171 @@
+//! `console.*` to stderr in k6's (logrus) format: `time="…" level=info msg="…" source=console`,
+//! or `INFO[0003] msg  source=console` when stderr is a terminal.
+
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use boa_engine::object::ObjectInitializer;
+use boa_engine::{Context, JsResult, JsString, JsValue, NativeFunction};
+
+use super::util::display_value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    fn logrus(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warning",
+            Level::Error => "error",
+        }
+    }
+    fn tty(self) -> &'static str {
+        match self {
+            Level::Debug => "DEBU",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERRO",
+        }
+    }
+}
+
+struct LogConfig {
+    start: Instant,
+    tty: bool,
+    verbose: bool,
+}
+
+static LOG: OnceLock<LogConfig> = OnceLock::new();
+
+/// Called once by the CLI; `verbose` enables debug-level lines.
+pub fn init_logging(verbose: bool) {
+    let _ = LOG.set(LogConfig {
+        start: Instant::now(),
+        tty: is_terminal::is_terminal(std::io::stderr()),
+        verbose,
+    });
+}
+
+fn needs_quoting(s: &str) -> bool {
+    s.is_empty()
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._/@^+".contains(c))
+}
+
+/// Go's `strconv.Quote`.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn fmt_field(v: &str) -> String {
+    if needs_quoting(v) {
+        go_quote(v)
+    } else {
+        v.to_string()
+    }
+}
+
+/// Writes one log line with extra `key=value` fields, in k6's format.
+pub fn log(level: Level, msg: &str, fields: &[(&str, &str)]) {
+    let cfg = LOG.get_or_init(|| LogConfig {
+        start: Instant::now(),
+        tty: false,
+        verbose: false,
+    });
+    if level == Level::Debug && !cfg.verbose {
+        return;
+    }
+    let mut line = String::with_capacity(msg.len() + 64);
+    if cfg.tty {
+        let secs = cfg.start.elapsed().as_secs();
+        line.push_str(&format!("{}[{:04}] {:<44}", level.tty(), secs, msg));
+        for (k, v) in fields {
+            line.push_str(&format!(" {k}={}", fmt_field(v)));
+        }
+    } else {
+        let time = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        line.push_str(&format!(
+            "time=\"{time}\" level={} msg={}",
+            level.logrus(),
+            fmt_field(msg)
+        ));
+        for (k, v) in fields {
+            line.push_str(&format!(" {k}={}", fmt_field(v)));
+        }
+    }
+    line.push('\n');
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+pub fn warn(msg: &str) {
+    log(Level::Warn, msg, &[]);
+}
+
+pub fn error(msg: &str) {
+    log(Level::Error, msg, &[]);
+}
+
+fn console_fn(level: Level) -> NativeFunction {
+    let f = move |_: &JsValue, args: &[JsValue], ctx: &mut Context| -> JsResult<JsValue> {
+        let parts: Vec<String> = args.iter().map(|a| display_value(a, ctx)).collect();
+        log(level, &parts.join(" "), &[("source", "console")]);
+        Ok(JsValue::undefined())
+    };
+    // The closure captures only a Copy enum: no GC values.
+    unsafe { NativeFunction::from_closure(f) }
+}
+
+pub fn install(ctx: &mut Context) -> JsResult<()> {
+    let console = ObjectInitializer::new(ctx)
+        .function(console_fn(Level::Info), JsString::from("log"), 0)
+        .function(console_fn(Level::Info), JsString::from("info"), 0)
+        .function(console_fn(Level::Warn), JsString::from("warn"), 0)
+        .function(console_fn(Level::Error), JsString::from("error"), 0)
+        .function(console_fn(Level::Debug), JsString::from("debug"), 0)
+        .function(console_fn(Level::Info), JsString::from("trace"), 0)
+        .build();
+    ctx.register_global_property(
+        JsString::from("console"),
+        console,
+        boa_engine::property::Attribute::all(),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logrus_quoting() {
+        assert_eq!(fmt_field("hello"), "hello");
+        assert_eq!(fmt_field("setup here"), "\"setup here\"");
+        assert_eq!(fmt_field("{\"a\":1}"), "\"{\\\"a\\\":1}\"");
+        assert_eq!(fmt_field("a\nb"), "\"a\\nb\"");
+    }
+}

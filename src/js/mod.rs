@@ -1,0 +1,10 @@
+//! The JavaScript side: one Boa context per VU, the k6 modules, the event loop.
+pub mod bytes;
+pub mod console;
+pub mod event_loop;
+pub mod interrupt;
+pub mod loader;
+pub mod modules;
+pub mod runtime;
+pub mod util;
+pub mod vu;

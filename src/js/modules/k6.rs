@@ -1,0 +1,161 @@
+//! `k6`: check, group, sleep, fail, randomSeed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use boa_engine::object::ObjectInitializer;
+use boa_engine::property::PropertyKey;
+use boa_engine::{Context, JsArgs, JsObject, JsResult, JsString, JsValue, NativeFunction};
+use rand::{Rng, SeedableRng};
+
+use crate::js::event_loop::interrupted_error;
+use crate::js::runtime::vu_state;
+use crate::js::util::{arg_string, error, func, string_entries, to_rust_string, type_error};
+use crate::metrics::sample::now_ns;
+
+pub const EXPORTS: &[&str] = &["check", "group", "sleep", "fail", "randomSeed"];
+
+pub fn exports(ctx: &mut Context) -> JsResult<JsObject> {
+    let check = func(ctx, "check", 3, NativeFunction::from_fn_ptr(check));
+    let group = func(ctx, "group", 2, NativeFunction::from_fn_ptr(group));
+    let sleep = func(ctx, "sleep", 1, NativeFunction::from_fn_ptr(sleep));
+    let fail = func(ctx, "fail", 1, NativeFunction::from_fn_ptr(fail));
+    let seed = func(
+        ctx,
+        "randomSeed",
+        1,
+        NativeFunction::from_fn_ptr(random_seed),
+    );
+    Ok(ObjectInitializer::new(ctx)
+        .property(JsString::from("check"), check, crate::js::util::ALL)
+        .property(JsString::from("group"), group, crate::js::util::ALL)
+        .property(JsString::from("sleep"), sleep, crate::js::util::ALL)
+        .property(JsString::from("fail"), fail, crate::js::util::ALL)
+        .property(JsString::from("randomSeed"), seed, crate::js::util::ALL)
+        .build())
+}
+
+fn check(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let value = args.get_or_undefined(0).clone();
+    let Some(sets) = args.get_or_undefined(1).as_object() else {
+        return Ok(true.into());
+    };
+    let extra_tags: Vec<(Arc<str>, Arc<str>)> = string_entries(args.get_or_undefined(2), ctx)?
+        .into_iter()
+        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
+        .collect();
+    let vu = vu_state(ctx);
+    if vu.borrow().phase == crate::js::runtime::Phase::Init {
+        return Err(error("check() can't be used in the init context"));
+    }
+    let mut all = true;
+    for key in sets.own_property_keys(ctx)? {
+        let name = match &key {
+            PropertyKey::String(s) => s.to_std_string_escaped(),
+            PropertyKey::Index(i) => i.get().to_string(),
+            PropertyKey::Symbol(_) => continue,
+        };
+        let f = sets.get(key, ctx)?;
+        let ok = match f.as_callable() {
+            Some(f) => f.call(&JsValue::undefined(), std::slice::from_ref(&value), ctx)?,
+            None => f,
+        }
+        .to_boolean();
+        all &= ok;
+        let mut st = vu.borrow_mut();
+        let has_check_tag = st.shared.system_tags.has("check");
+        let tags = st.tags_with(
+            has_check_tag
+                .then(|| (Arc::from("check"), Arc::from(name.as_str())))
+                .into_iter()
+                .chain(extra_tags.iter().cloned()),
+        );
+        let metric = st.shared.builtin.checks.clone();
+        st.emit(&metric, if ok { 1.0 } else { 0.0 }, tags);
+    }
+    Ok(all.into())
+}
+
+fn group(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let name = arg_string(args, 0, ctx)?;
+    let Some(f) = args.get_or_undefined(1).as_callable() else {
+        return Err(type_error(
+            "group() expects a function as its second argument",
+        ));
+    };
+    if name.contains("::") {
+        return Err(error("group and check names may not contain '::'"));
+    }
+    if name.is_empty() {
+        return Err(error("group name can't be empty"));
+    }
+    let vu = vu_state(ctx);
+    let parent = {
+        let mut st = vu.borrow_mut();
+        if st.phase == crate::js::runtime::Phase::Init {
+            return Err(error("group() can't be used in the init context"));
+        }
+        let parent = st.group_path.clone();
+        st.group_path = format!("{parent}::{name}");
+        st.invalidate_tags();
+        parent
+    };
+    let start = std::time::Instant::now();
+    let result = f.call(&JsValue::undefined(), &[], ctx);
+    let elapsed = start.elapsed();
+    let mut st = vu.borrow_mut();
+    // An interrupted group still records its duration in k6 only when it completed.
+    if result.is_ok() {
+        let tags = st.tags_with(std::iter::empty());
+        let metric = st.shared.builtin.group_duration.clone();
+        st.push_sample(&metric, elapsed.as_secs_f64() * 1000.0, tags, now_ns());
+    }
+    st.group_path = parent;
+    st.invalidate_tags();
+    result
+}
+
+fn sleep(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let secs = args.get_or_undefined(0).to_number(ctx)?;
+    let vu = vu_state(ctx);
+    let signal = {
+        let mut st = vu.borrow_mut();
+        // Let the engine and outputs see this iteration's samples while the VU sleeps.
+        st.flush();
+        st.signal.clone()
+    };
+    if signal.is_cancelled() {
+        return Err(interrupted_error());
+    }
+    if secs.is_finite() && secs > 0.0 && !signal.sleep(Duration::from_secs_f64(secs)) {
+        return Err(interrupted_error());
+    }
+    Ok(JsValue::undefined())
+}
+
+fn fail(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let msg = match args.first() {
+        None => String::new(),
+        Some(v) => to_rust_string(v, ctx)?,
+    };
+    Err(error(msg))
+}
+
+fn random_seed(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let seed = args.get_or_undefined(0).to_number(ctx)? as i64 as u64;
+    let rng = std::rc::Rc::new(std::cell::RefCell::new(rand::rngs::StdRng::seed_from_u64(
+        seed,
+    )));
+    // The closure captures only Rust data (an Rc'd RNG), no GC values.
+    let random = unsafe {
+        NativeFunction::from_closure(move |_, _, _| {
+            Ok(JsValue::from(rng.borrow_mut().random::<f64>()))
+        })
+    };
+    let f = func(ctx, "random", 0, random);
+    let math = ctx.global_object().get(JsString::from("Math"), ctx)?;
+    if let Some(math) = math.as_object() {
+        math.set(JsString::from("random"), f, true, ctx)?;
+    }
+    Ok(JsValue::undefined())
+}

@@ -1,0 +1,339 @@
+//! State shared by every VU of a test run (`RunShared`, `Send + Sync`) and per-VU host state
+//! (`VuState`, owned by the VU's thread and reachable from native functions via the Context).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Instant;
+
+use boa_engine::Context;
+use crossbeam_channel::Sender;
+use parking_lot::Mutex;
+
+use crate::metrics::registry::{BuiltinMetrics, Registry};
+use crate::metrics::sample::{MetricRef, Sample, SampleBatch, TagSet, now_ns};
+use crate::options::Options;
+
+use super::interrupt::VuSignal;
+
+/// Why the test must stop early, set from a VU (`exec.test.abort()`, `fail` in setup) or by
+/// thresholds with `abortOnFail`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AbortReason {
+    /// `exec.test.abort(msg)`: exit code 108.
+    ScriptAbort(String),
+    /// A threshold with `abortOnFail` crossed: exit code 99.
+    Threshold(String),
+    /// SIGINT/SIGTERM: exit code 105.
+    Signal,
+}
+
+/// Counters exposed by `k6/execution` and the progress display.
+#[derive(Default)]
+pub struct ExecutionCounters {
+    pub iterations_completed: AtomicU64,
+    pub iterations_interrupted: AtomicU64,
+    pub vus_active: AtomicI64,
+    pub vus_initialized: AtomicU64,
+    pub iterations_in_test: AtomicU64,
+    /// `exec.test.fail()` was called: the run exits with code 110.
+    pub test_failed: std::sync::atomic::AtomicBool,
+}
+
+pub struct RunShared {
+    pub registry: Arc<Registry>,
+    pub builtin: BuiltinMetrics,
+    pub samples: Sender<SampleBatch>,
+    pub options: Arc<Options>,
+    /// `__ENV`: system environment plus `-e K=V`.
+    pub env: BTreeMap<String, String>,
+    pub script_path: PathBuf,
+    pub script_dir: PathBuf,
+    pub tokio: tokio::runtime::Handle,
+    pub counters: ExecutionCounters,
+    pub abort: Mutex<Option<AbortReason>>,
+    /// Wakes the scheduler when an abort is requested.
+    pub abort_tx: Sender<AbortReason>,
+    pub test_start: Mutex<Option<Instant>>,
+    /// File contents read by `open()`, shared so 1000 VUs do not read a file 1000 times.
+    pub files: Mutex<HashMap<PathBuf, Arc<[u8]>>>,
+    /// Module sources, shared for the same reason.
+    pub sources: Mutex<HashMap<PathBuf, Arc<str>>>,
+    /// Enabled system tags.
+    pub system_tags: SystemTags,
+    /// Global `options.tags` plus `--tag`, in every sample.
+    pub global_tags: Vec<(Arc<str>, Arc<str>)>,
+    /// Values shared between VUs by `k6/data` SharedArray, keyed by name.
+    pub shared_arrays: Mutex<HashMap<String, Arc<serde_json::Value>>>,
+    pub kv: Mutex<Option<Arc<dyn std::any::Any + Send + Sync>>>,
+    pub quiet: bool,
+    pub http_config: Arc<crate::http::transport::TransportConfig>,
+}
+
+impl RunShared {
+    pub fn request_abort(&self, reason: AbortReason) {
+        let mut a = self.abort.lock();
+        if a.is_none() {
+            *a = Some(reason.clone());
+            let _ = self.abort_tx.send(reason);
+        }
+    }
+
+    pub fn aborted(&self) -> bool {
+        self.abort.lock().is_some()
+    }
+
+    pub fn elapsed_ms(&self) -> f64 {
+        self.test_start
+            .lock()
+            .map(|t| t.elapsed().as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    }
+
+    pub fn resolve_path(&self, p: &str) -> PathBuf {
+        let p = p.strip_prefix("file://").unwrap_or(p);
+        let path = Path::new(p);
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.script_dir.join(path)
+        }
+    }
+}
+
+/// Which system tags k6 attaches (`options.systemTags`).
+#[derive(Clone, Debug)]
+pub struct SystemTags {
+    enabled: u32,
+}
+
+pub const SYSTEM_TAG_NAMES: [&str; 18] = [
+    "proto",
+    "subproto",
+    "status",
+    "method",
+    "url",
+    "name",
+    "group",
+    "check",
+    "error",
+    "error_code",
+    "tls_version",
+    "scenario",
+    "service",
+    "expected_response",
+    "vu",
+    "iter",
+    "ip",
+    "ocsp_status",
+];
+
+impl SystemTags {
+    pub fn from_option(list: Option<&[String]>) -> SystemTags {
+        let mut enabled = 0u32;
+        match list {
+            None => {
+                // Everything but vu, iter, ip, ocsp_status (k6's defaults).
+                for i in 0..14 {
+                    enabled |= 1 << i;
+                }
+            }
+            Some(list) => {
+                for name in list {
+                    if let Some(i) = SYSTEM_TAG_NAMES.iter().position(|n| n == name) {
+                        enabled |= 1 << i;
+                    }
+                }
+            }
+        }
+        SystemTags { enabled }
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        SYSTEM_TAG_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|i| self.enabled & (1 << i) != 0)
+    }
+}
+
+/// What a VU is doing, for k6's init-context-only and VU-context-only rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Init,
+    Setup,
+    Iteration,
+    Teardown,
+    HandleSummary,
+}
+
+/// The scenario a VU is currently running, as `k6/execution` and tags see it.
+#[derive(Debug)]
+pub struct ScenarioInfo {
+    pub name: Arc<str>,
+    pub executor: &'static str,
+    pub exec: String,
+    pub tags: Vec<(Arc<str>, Arc<str>)>,
+    pub env: BTreeMap<String, String>,
+    pub start: Instant,
+    pub start_unix_ms: f64,
+    /// Iterations started in this scenario, across VUs (`iterationInTest` per scenario).
+    pub iterations_started: AtomicU64,
+    /// The scenario's progress (`exec.scenario.progress`, the progress bar).
+    pub progress: Arc<crate::executor::progress::ScenarioProgress>,
+}
+
+pub struct VuState {
+    pub shared: Arc<RunShared>,
+    /// `__VU` and `exec.vu.idInTest` (0 for the setup/teardown VU).
+    pub id: u64,
+    pub phase: Phase,
+    /// Current group path: "" at the root, "::a::b" inside nested groups.
+    pub group_path: String,
+    pub scenario: Option<Arc<ScenarioInfo>>,
+    /// `exec.vu.iterationInScenario`: iterations of this VU in the current scenario.
+    pub iteration_in_scenario: u64,
+    /// `__ITER`, `exec.vu.iterationInInstance` and the `iter` tag: iterations of this VU
+    /// across scenarios.
+    pub iteration_in_instance: u64,
+    /// Per-VU iteration number in the scenario, shared (`exec.scenario.iterationInInstance`).
+    pub iteration_in_scenario_global: u64,
+    /// User tags set with `exec.vu.tags[k] = v` / `exec.vu.metrics.tags`.
+    pub user_tags: BTreeMap<String, String>,
+    pub user_metadata: BTreeMap<String, String>,
+    /// Cached tag pairs common to every sample of the current iteration.
+    base_tags: Option<Vec<(Arc<str>, Arc<str>)>>,
+    pending: SampleBatch,
+    /// Bytes sent/received in the current iteration (k6 emits them at its end).
+    pub data_sent: u64,
+    pub data_received: u64,
+    pub signal: Arc<VuSignal>,
+    /// The VU's HTTP state (connection pool, cookie jar), created lazily.
+    pub http: Option<Box<dyn std::any::Any>>,
+    /// `exec.test.fail()` was called: the test ends with exit code 110.
+    pub rng_seed: Option<u64>,
+}
+
+pub type VuRef = Rc<RefCell<VuState>>;
+
+/// Gets the VU state from a context (installed by `vu::build`).
+pub fn vu_state(ctx: &Context) -> VuRef {
+    match ctx.get_data::<VuRef>() {
+        Some(v) => v.clone(),
+        // Every context rk6 creates has a VuState; reaching this is a bug in rk6 itself.
+        None => unreachable!("rk6 context without VU state"),
+    }
+}
+
+/// How many buffered samples make a VU flush to the metrics engine mid-iteration.
+const FLUSH_AT: usize = 256;
+
+impl VuState {
+    pub fn new(shared: Arc<RunShared>, id: u64) -> VuState {
+        VuState {
+            shared,
+            id,
+            phase: Phase::Init,
+            group_path: String::new(),
+            scenario: None,
+            iteration_in_scenario: 0,
+            iteration_in_instance: 0,
+            iteration_in_scenario_global: 0,
+            user_tags: BTreeMap::new(),
+            user_metadata: BTreeMap::new(),
+            base_tags: None,
+            pending: Vec::new(),
+            data_sent: 0,
+            data_received: 0,
+            signal: Arc::new(VuSignal::default()),
+            http: None,
+            rng_seed: None,
+        }
+    }
+
+    pub fn invalidate_tags(&mut self) {
+        self.base_tags = None;
+    }
+
+    /// Tags every sample of the current context carries: global tags, scenario tags, user VU
+    /// tags, and the `group`/`scenario` system tags.
+    pub fn base_tags(&mut self) -> &[(Arc<str>, Arc<str>)] {
+        if self.base_tags.is_none() {
+            let shared = &self.shared;
+            let mut v: Vec<(Arc<str>, Arc<str>)> = shared.global_tags.clone();
+            if let Some(sc) = &self.scenario {
+                v.extend(sc.tags.iter().cloned());
+            }
+            for (k, val) in &self.user_tags {
+                v.push((Arc::from(k.as_str()), Arc::from(val.as_str())));
+            }
+            if shared.system_tags.has("group") {
+                let g: &str = match self.phase {
+                    Phase::Setup if self.group_path.is_empty() => "::setup",
+                    Phase::Teardown if self.group_path.is_empty() => "::teardown",
+                    _ => &self.group_path,
+                };
+                v.push((Arc::from("group"), Arc::from(g)));
+            }
+            if let (Some(sc), true) = (&self.scenario, shared.system_tags.has("scenario")) {
+                v.push((Arc::from("scenario"), sc.name.clone()));
+            }
+            if shared.system_tags.has("vu") && self.id > 0 {
+                v.push((Arc::from("vu"), Arc::from(self.id.to_string().as_str())));
+            }
+            if shared.system_tags.has("iter") && self.phase == Phase::Iteration {
+                v.push((
+                    Arc::from("iter"),
+                    Arc::from(self.iteration_in_instance.to_string().as_str()),
+                ));
+            }
+            self.base_tags = Some(v);
+        }
+        self.base_tags.as_deref().unwrap_or(&[])
+    }
+
+    /// Tags for a sample: the base tags plus `extra` (later keys win).
+    pub fn tags_with(&mut self, extra: impl IntoIterator<Item = (Arc<str>, Arc<str>)>) -> TagSet {
+        let base = self.base_tags().to_vec();
+        TagSet::from_pairs(base.into_iter().chain(extra))
+    }
+
+    pub fn push_sample(&mut self, metric: &MetricRef, value: f64, tags: TagSet, time_ns: i64) {
+        self.pending.push(Sample {
+            metric: metric.clone(),
+            time_ns,
+            value,
+            tags,
+            metadata: None,
+        });
+        if self.pending.len() >= FLUSH_AT {
+            self.flush();
+        }
+    }
+
+    pub fn emit(&mut self, metric: &MetricRef, value: f64, tags: TagSet) {
+        self.push_sample(metric, value, tags, now_ns());
+    }
+
+    /// Sends buffered samples to the metrics engine.
+    pub fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.pending);
+        // The engine only goes away at the very end of the run; samples sent after that are
+        // from VUs being torn down and have nowhere to go.
+        let _ = self.shared.samples.send(batch);
+    }
+
+    pub fn counters(&self) -> &ExecutionCounters {
+        &self.shared.counters
+    }
+}
+
+pub fn load_counter(c: &AtomicU64) -> u64 {
+    c.load(Ordering::Relaxed)
+}

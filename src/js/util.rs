@@ -1,0 +1,145 @@
+//! Small helpers for native functions: argument conversion, errors, object building.
+
+use boa_engine::object::FunctionObjectBuilder;
+use boa_engine::property::Attribute;
+use boa_engine::{
+    Context, JsArgs, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue, NativeFunction,
+};
+
+pub fn type_error(msg: impl Into<String>) -> JsError {
+    JsNativeError::typ().with_message(msg.into()).into()
+}
+
+pub fn error(msg: impl Into<String>) -> JsError {
+    JsNativeError::error().with_message(msg.into()).into()
+}
+
+pub fn arg_string(args: &[JsValue], i: usize, ctx: &mut Context) -> JsResult<String> {
+    Ok(args
+        .get_or_undefined(i)
+        .to_string(ctx)?
+        .to_std_string_escaped())
+}
+
+pub fn to_rust_string(v: &JsValue, ctx: &mut Context) -> JsResult<String> {
+    Ok(v.to_string(ctx)?.to_std_string_escaped())
+}
+
+pub fn func(ctx: &mut Context, name: &str, len: usize, f: NativeFunction) -> JsObject {
+    FunctionObjectBuilder::new(ctx.realm(), f)
+        .name(JsString::from(name))
+        .length(len)
+        .build()
+        .into()
+}
+
+pub fn set(
+    obj: &JsObject,
+    key: &str,
+    value: impl Into<JsValue>,
+    ctx: &mut Context,
+) -> JsResult<()> {
+    obj.set(JsString::from(key), value.into(), true, ctx)?;
+    Ok(())
+}
+
+pub fn get(obj: &JsObject, key: &str, ctx: &mut Context) -> JsResult<JsValue> {
+    obj.get(JsString::from(key), ctx)
+}
+
+/// Defines a read-only, enumerable data property.
+pub fn define_ro(
+    obj: &JsObject,
+    key: &str,
+    value: impl Into<JsValue>,
+    ctx: &mut Context,
+) -> JsResult<()> {
+    obj.define_property_or_throw(
+        JsString::from(key),
+        boa_engine::property::PropertyDescriptor::builder()
+            .value(value)
+            .writable(false)
+            .enumerable(true)
+            .configurable(false),
+        ctx,
+    )?;
+    Ok(())
+}
+
+pub const ALL: Attribute = Attribute::all();
+
+/// Plain string-keyed entries of an object (own enumerable properties), values as strings.
+pub fn string_entries(v: &JsValue, ctx: &mut Context) -> JsResult<Vec<(String, String)>> {
+    let Some(obj) = v.as_object() else {
+        return Ok(Vec::new());
+    };
+    let keys = obj.own_property_keys(ctx)?;
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        let key = match &k {
+            boa_engine::property::PropertyKey::String(s) => s.to_std_string_escaped(),
+            boa_engine::property::PropertyKey::Index(i) => i.get().to_string(),
+            boa_engine::property::PropertyKey::Symbol(_) => continue,
+        };
+        let val = obj.get(k, ctx)?;
+        if val.is_undefined() {
+            continue;
+        }
+        out.push((key, to_rust_string(&val, ctx)?));
+    }
+    Ok(out)
+}
+
+/// Renders a value the way k6's console and `fail()` do: strings as-is, everything else as
+/// JSON where possible.
+pub fn display_value(v: &JsValue, ctx: &mut Context) -> String {
+    if let Some(s) = v.as_string() {
+        return s.to_std_string_escaped();
+    }
+    if let Some(obj) = v.as_object() {
+        if obj.is::<boa_engine::builtins::error::Error>() {
+            return v
+                .to_string(ctx)
+                .map(|s| s.to_std_string_escaped())
+                .unwrap_or_else(|_| "Error".into());
+        }
+        if obj.is_callable() {
+            return "[object Function]".into();
+        }
+        if let Ok(Some(json)) = v.to_json(ctx) {
+            return json.to_string();
+        }
+    }
+    v.to_string(ctx)
+        .map(|s| s.to_std_string_escaped())
+        .unwrap_or_else(|_| v.display().to_string())
+}
+
+/// The message and stack of a thrown value, formatted like k6 (`Error: msg\n\tat f (file:///x.js:1:2)`).
+pub fn format_exception(err: &JsError, ctx: &mut Context) -> String {
+    let value = err.clone().into_opaque(ctx).unwrap_or(JsValue::undefined());
+    let head = match value.as_object() {
+        Some(obj) if obj.is::<boa_engine::builtins::error::Error>() => value
+            .to_string(ctx)
+            .map(|s| s.to_std_string_escaped())
+            .unwrap_or_else(|_| err.to_string()),
+        _ => display_value(&value, ctx),
+    };
+    let stack = value
+        .as_object()
+        .and_then(|o| o.get(JsString::from("stack"), ctx).ok())
+        .and_then(|s| s.as_string().map(|s| s.to_std_string_escaped()))
+        .unwrap_or_default();
+    let mut out = head;
+    for line in stack.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let line = line.replace(" (/", " (file:///");
+        out.push_str("\n\t");
+        out.push_str(&line);
+    }
+    out.push('\n');
+    out
+}

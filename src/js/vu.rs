@@ -1,0 +1,454 @@
+//! A virtual user: one Boa context with the script evaluated in it, owned by one OS thread.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use boa_engine::builtins::promise::PromiseState;
+use boa_engine::object::ObjectInitializer;
+use boa_engine::property::Attribute;
+use boa_engine::{Context, JsError, JsObject, JsResult, JsString, JsValue, Module, NativeFunction};
+
+use super::event_loop::{EventLoop, call_and_drain};
+use super::interrupt::{ABORT_MESSAGE, INTERRUPT_MESSAGE};
+use super::loader::Loader;
+use super::runtime::{Phase, RunShared, ScenarioInfo, VuRef, VuState, vu_state};
+use super::util::{arg_string, error, format_exception, func};
+use crate::metrics::sample::now_ns;
+
+/// A script error with k6's presentation (message with stack).
+#[derive(Debug, Clone)]
+pub struct ScriptError {
+    pub message: String,
+    /// The error came from an interruption (abort, end of scenario), not from the script.
+    pub interrupted: bool,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub enum IterationOutcome {
+    Completed,
+    /// The iteration called `exec.test.abort()`: it counts as complete, and the VU stops.
+    Aborted,
+    /// The script threw: logged, but the iteration still counts (as in k6).
+    Failed,
+    Interrupted,
+}
+
+pub struct Vu {
+    pub ctx: Context,
+    pub event_loop: Rc<EventLoop>,
+    pub state: VuRef,
+    namespace: JsObject,
+    /// Exec functions looked up once.
+    fn_cache: std::collections::HashMap<String, Option<JsObject>>,
+}
+
+fn error_message_is(e: &JsError, what: &str) -> bool {
+    match e.as_native() {
+        Some(native) => native.message() == what,
+        None => e.to_string().contains(what),
+    }
+}
+
+fn is_interrupt(e: &JsError, _ctx: &mut Context) -> bool {
+    error_message_is(e, INTERRUPT_MESSAGE) || error_message_is(e, ABORT_MESSAGE)
+}
+
+fn open_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let vu = vu_state(ctx);
+    let shared = vu.borrow().shared.clone();
+    if vu.borrow().phase != Phase::Init {
+        return Err(error(
+            "The \"open()\" function is only available in the init stage (i.e. the global scope), see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle for more information",
+        ));
+    }
+    let name = arg_string(args, 0, ctx)?;
+    let binary = matches!(args.get(1).and_then(|v| v.as_string()), Some(s) if s.to_std_string_escaped() == "b");
+    let path = shared.resolve_path(&name);
+    let cached = shared.files.lock().get(&path).cloned();
+    let bytes = match cached {
+        Some(b) => b,
+        None => {
+            let data: Arc<[u8]> = std::fs::read(&path)
+                .map_err(|e| error(format!("open {}: {e}", path.display())))?
+                .into();
+            shared.files.lock().insert(path.clone(), data.clone());
+            data
+        }
+    };
+    if binary {
+        super::bytes::array_buffer(&bytes, ctx)
+    } else {
+        Ok(JsString::from(String::from_utf8_lossy(&bytes).as_ref()).into())
+    }
+}
+
+impl Vu {
+    /// Builds the context and evaluates the script (the init context). `id` 0 is the VU that
+    /// reads options and runs setup/teardown/handleSummary.
+    pub fn new(shared: Arc<RunShared>, id: u64) -> Result<Vu, ScriptError> {
+        let event_loop = Rc::new(EventLoop::default());
+        let loader = Rc::new(Loader::new(shared.clone()));
+        let mut ctx = Context::builder()
+            .job_executor(event_loop.clone())
+            .module_loader(loader.clone())
+            .build()
+            .map_err(|e| ScriptError {
+                message: format!("creating the JS runtime: {e}"),
+                interrupted: false,
+            })?;
+        let state = Rc::new(RefCell::new(VuState::new(shared.clone(), id)));
+        event_loop.set_signal(state.borrow().signal.clone());
+        ctx.insert_data::<VuRef>(state.clone());
+        ctx.insert_data::<Rc<EventLoop>>(event_loop.clone());
+        let _guard = shared.tokio.enter();
+        let setup = (|| -> JsResult<Module> {
+            install_globals(&mut ctx, &shared, id)?;
+            let module = loader.parse_file(&shared.script_path, &mut ctx)?;
+            let promise = module.load_link_evaluate(&mut ctx);
+            let cell = RefCell::new(&mut ctx);
+            futures_lite::future::block_on(event_loop.drive(&cell, None))?;
+            match promise.state() {
+                PromiseState::Fulfilled(_) => Ok(module),
+                PromiseState::Rejected(e) => Err(JsError::from_opaque(e)),
+                PromiseState::Pending => Err(error(
+                    "the script's top-level code never finished (a top-level await that never settles)",
+                )),
+            }
+        })();
+        let module = match setup {
+            Ok(m) => m,
+            Err(e) => {
+                let message = format_exception(&e, &mut ctx);
+                return Err(ScriptError {
+                    message,
+                    interrupted: false,
+                });
+            }
+        };
+        let namespace = module.namespace(&mut ctx);
+        state.borrow_mut().flush();
+        Ok(Vu {
+            ctx,
+            event_loop,
+            state,
+            namespace,
+            fn_cache: Default::default(),
+        })
+    }
+
+    pub fn export(&mut self, name: &str) -> JsValue {
+        self.namespace
+            .get(JsString::from(name), &mut self.ctx)
+            .unwrap_or_default()
+    }
+
+    pub fn has_function(&mut self, name: &str) -> bool {
+        self.function(name).is_some()
+    }
+
+    pub fn function(&mut self, name: &str) -> Option<JsObject> {
+        if let Some(f) = self.fn_cache.get(name) {
+            return f.clone();
+        }
+        let f = self.export(name).as_callable();
+        self.fn_cache.insert(name.to_string(), f.clone());
+        f
+    }
+
+    /// `export const options`, as JSON.
+    pub fn options_json(&mut self) -> Result<Option<serde_json::Value>, ScriptError> {
+        let v = self.export("options");
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.to_json(&mut self.ctx).map_err(|e| ScriptError {
+            message: format!("the exported options could not be read as JSON: {e}"),
+            interrupted: false,
+        })
+    }
+
+    fn set_phase(&mut self, phase: Phase) {
+        let mut st = self.state.borrow_mut();
+        st.phase = phase;
+        st.group_path.clear();
+        st.invalidate_tags();
+    }
+
+    fn data_arg(&mut self, data: Option<&serde_json::Value>) -> JsResult<JsValue> {
+        match data {
+            None => Ok(JsValue::undefined()),
+            Some(v) => JsValue::from_json(v, &mut self.ctx),
+        }
+    }
+
+    /// Runs a lifecycle function (setup/teardown/handleSummary) to completion.
+    pub fn call_lifecycle(
+        &mut self,
+        name: &str,
+        phase: Phase,
+        arg: Option<&serde_json::Value>,
+    ) -> Result<Option<serde_json::Value>, ScriptError> {
+        let Some(f) = self.function(name) else {
+            return Ok(None);
+        };
+        self.set_phase(phase);
+        let shared = self.state.borrow().shared.clone();
+        let _guard = shared.tokio.enter();
+        let start = Instant::now();
+        let result = (|| {
+            let arg = self.data_arg(arg)?;
+            let v = futures_lite::future::block_on(call_and_drain(
+                &self.event_loop,
+                &mut self.ctx,
+                &f,
+                &[arg],
+            ))?;
+            v.to_json(&mut self.ctx)
+        })();
+        self.finish_call(
+            start,
+            false,
+            phase == Phase::Setup || phase == Phase::Teardown,
+        );
+        result.map_err(|e| {
+            let interrupted = is_interrupt(&e, &mut self.ctx);
+            ScriptError {
+                message: format_exception(&e, &mut self.ctx),
+                interrupted,
+            }
+        })
+    }
+
+    /// Emits the per-call samples k6 emits: data_sent/data_received always (when the call is
+    /// a VU call), iteration_duration/iterations for full iterations.
+    fn finish_call(&mut self, start: Instant, full_iteration: bool, emit_data: bool) {
+        let end_ns = now_ns();
+        let mut st = self.state.borrow_mut();
+        st.group_path.clear();
+        st.invalidate_tags();
+        if emit_data || full_iteration {
+            let tags = st.tags_with(std::iter::empty());
+            let b = &st.shared.clone().builtin;
+            let (sent, recv) = (st.data_sent, st.data_received);
+            st.push_sample(&b.data_sent, sent as f64, tags.clone(), end_ns);
+            st.push_sample(&b.data_received, recv as f64, tags.clone(), end_ns);
+            if full_iteration {
+                st.push_sample(
+                    &b.iteration_duration,
+                    start.elapsed().as_secs_f64() * 1000.0,
+                    tags.clone(),
+                    end_ns,
+                );
+                st.push_sample(&b.iterations, 1.0, tags, end_ns);
+            }
+        }
+        st.data_sent = 0;
+        st.data_received = 0;
+        st.flush();
+    }
+
+    /// Runs `handleSummary(data)` and returns what it asked to write: `(destination, bytes)`
+    /// pairs where destination is `stdout`, `stderr` or a file path. `None` when the script
+    /// has no handleSummary.
+    pub fn call_handle_summary(
+        &mut self,
+        data: &serde_json::Value,
+    ) -> Result<Option<Vec<(String, Vec<u8>)>>, ScriptError> {
+        let Some(f) = self.function("handleSummary") else {
+            return Ok(None);
+        };
+        self.set_phase(Phase::HandleSummary);
+        let shared = self.state.borrow().shared.clone();
+        let _guard = shared.tokio.enter();
+        let result = (|| -> JsResult<Vec<(String, Vec<u8>)>> {
+            let arg = JsValue::from_json(data, &mut self.ctx)?;
+            let v = futures_lite::future::block_on(call_and_drain(
+                &self.event_loop,
+                &mut self.ctx,
+                &f,
+                &[arg],
+            ))?;
+            let mut out = Vec::new();
+            let Some(obj) = v.as_object() else {
+                return Ok(out);
+            };
+            for key in obj.own_property_keys(&mut self.ctx)? {
+                let name = match &key {
+                    boa_engine::property::PropertyKey::String(s) => s.to_std_string_escaped(),
+                    boa_engine::property::PropertyKey::Index(i) => i.get().to_string(),
+                    boa_engine::property::PropertyKey::Symbol(_) => continue,
+                };
+                let val = obj.get(key, &mut self.ctx)?;
+                let bytes = match super::bytes::binary_bytes(&val, &mut self.ctx)? {
+                    Some(b) => b,
+                    None => val
+                        .to_string(&mut self.ctx)?
+                        .to_std_string_escaped()
+                        .into_bytes(),
+                };
+                out.push((name, bytes));
+            }
+            Ok(out)
+        })();
+        result.map(Some).map_err(|e| ScriptError {
+            message: format_exception(&e, &mut self.ctx),
+            interrupted: false,
+        })
+    }
+
+    /// Switches the VU to a scenario (tags, env) before its iterations start.
+    pub fn activate(&mut self, scenario: Arc<ScenarioInfo>) {
+        let mut st = self.state.borrow_mut();
+        let same = st
+            .scenario
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, &scenario));
+        if !same {
+            st.iteration_in_scenario = 0;
+        }
+        if !scenario.env.is_empty() {
+            let env = scenario.env.clone();
+            drop(st);
+            self.apply_scenario_env(&env);
+            st = self.state.borrow_mut();
+        }
+        st.scenario = Some(scenario);
+        st.phase = Phase::Iteration;
+        st.signal.reset();
+        st.invalidate_tags();
+    }
+
+    fn apply_scenario_env(&mut self, env: &std::collections::BTreeMap<String, String>) {
+        if let Ok(e) = self
+            .ctx
+            .global_object()
+            .get(JsString::from("__ENV"), &mut self.ctx)
+            && let Some(obj) = e.as_object()
+        {
+            for (k, v) in env {
+                let _ = obj.set(
+                    JsString::from(k.as_str()),
+                    JsString::from(v.as_str()),
+                    false,
+                    &mut self.ctx,
+                );
+            }
+        }
+    }
+
+    /// Runs one iteration of `exec` with `data` (setup's result, copied afresh).
+    pub fn run_iteration(
+        &mut self,
+        exec: &str,
+        data: Option<&serde_json::Value>,
+    ) -> IterationOutcome {
+        let Some(f) = self.function(exec) else {
+            return IterationOutcome::Failed;
+        };
+        let shared = self.state.borrow().shared.clone();
+        let (iter, sc) = {
+            let mut st = self.state.borrow_mut();
+            st.group_path.clear();
+            st.invalidate_tags();
+            // k6's __ITER counts the VU's iterations across scenarios.
+            (st.iteration_in_instance, st.scenario.clone())
+        };
+        let global = self.ctx.global_object();
+        let _ = global.set(JsString::from("__ITER"), iter as f64, false, &mut self.ctx);
+        let _guard = shared.tokio.enter();
+        let start = Instant::now();
+        let result = (|| {
+            let arg = self.data_arg(data)?;
+            futures_lite::future::block_on(call_and_drain(
+                &self.event_loop,
+                &mut self.ctx,
+                &f,
+                &[arg],
+            ))
+        })();
+        let outcome = match result {
+            Ok(_) => IterationOutcome::Completed,
+            Err(e) if error_message_is(&e, ABORT_MESSAGE) => {
+                self.event_loop.reset();
+                IterationOutcome::Aborted
+            }
+            Err(e)
+                if is_interrupt(&e, &mut self.ctx) || self.state.borrow().signal.is_cancelled() =>
+            {
+                self.event_loop.reset();
+                IterationOutcome::Interrupted
+            }
+            Err(e) => {
+                self.event_loop.reset();
+                let msg = format_exception(&e, &mut self.ctx);
+                let (executor, scenario) = sc
+                    .as_ref()
+                    .map(|s| (s.executor, s.name.to_string()))
+                    .unwrap_or(("", String::new()));
+                super::console::log(
+                    super::console::Level::Error,
+                    &msg,
+                    &[
+                        ("executor", executor),
+                        ("scenario", &scenario),
+                        ("source", "stacktrace"),
+                    ],
+                );
+                IterationOutcome::Failed
+            }
+        };
+        let full = !matches!(outcome, IterationOutcome::Interrupted);
+        if matches!(outcome, IterationOutcome::Aborted) {
+            self.state.borrow().signal.cancel();
+        }
+        self.finish_call(start, full, true);
+        {
+            let mut st = self.state.borrow_mut();
+            st.iteration_in_scenario += 1;
+            st.iteration_in_instance += 1;
+        }
+        let c = &shared.counters;
+        if full {
+            c.iterations_completed.fetch_add(1, Ordering::Relaxed);
+        } else {
+            c.iterations_interrupted.fetch_add(1, Ordering::Relaxed);
+        }
+        let min = shared.options.min_iteration_duration;
+        if full && !min.is_zero() {
+            let spent = start.elapsed();
+            if spent < min {
+                let signal = self.state.borrow().signal.clone();
+                signal.sleep(min - spent);
+            }
+        }
+        outcome
+    }
+}
+
+fn install_globals(ctx: &mut Context, shared: &Arc<RunShared>, id: u64) -> JsResult<()> {
+    super::console::install(ctx)?;
+    super::modules::timers::install_globals(ctx)?;
+    ctx.register_global_property(JsString::from("__VU"), id as f64, Attribute::all())?;
+    ctx.register_global_property(JsString::from("__ITER"), 0, Attribute::all())?;
+    let mut env = ObjectInitializer::new(ctx);
+    for (k, v) in &shared.env {
+        env.property(
+            JsString::from(k.as_str()),
+            JsString::from(v.as_str()),
+            Attribute::all(),
+        );
+    }
+    let env = env.build();
+    ctx.register_global_property(JsString::from("__ENV"), env, Attribute::all())?;
+    let open = func(ctx, "open", 2, NativeFunction::from_fn_ptr(open_fn));
+    ctx.register_global_property(JsString::from("open"), open, Attribute::all())?;
+    Ok(())
+}

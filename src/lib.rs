@@ -1,0 +1,12 @@
+//! rk6: runs k6 test scripts unmodified on a Rust engine.
+pub mod api;
+pub mod executor;
+pub mod http;
+pub mod js;
+pub mod kv;
+pub mod metrics;
+pub mod options;
+pub mod output;
+pub mod progress;
+pub mod runner;
+pub mod target;

@@ -1,0 +1,385 @@
+//! The `rk6` command line: `run`, `inspect`, `version`, `target`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Value, json};
+
+use rk6::options::Layer;
+use rk6::runner::{self, RunRequest, exit};
+
+#[derive(Parser)]
+#[command(
+    name = "rk6",
+    version,
+    about = "Runs k6 test scripts unmodified on a Rust engine",
+    disable_help_subcommand = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a test script.
+    Run(RunArgs),
+    /// Print the script's consolidated options as JSON.
+    Inspect(RunArgs),
+    /// Print the version.
+    Version,
+    /// Serve the embedded httpbin-style test target on 127.0.0.1.
+    Target {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// PEM certificate to serve HTTPS (with --tls-key).
+        #[arg(long)]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key for --tls-cert.
+        #[arg(long)]
+        tls_key: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// The script to run.
+    script: PathBuf,
+    /// Number of VUs.
+    #[arg(short = 'u', long)]
+    vus: Option<u64>,
+    /// Test duration, e.g. 30s, 1m30s.
+    #[arg(short = 'd', long)]
+    duration: Option<String>,
+    /// Total iterations shared by the VUs.
+    #[arg(short = 'i', long)]
+    iterations: Option<u64>,
+    /// Ramping stage DURATION:TARGET (repeatable).
+    #[arg(short = 's', long = "stage")]
+    stages: Vec<String>,
+    /// Script environment variable K=V (repeatable); shows up in __ENV.
+    #[arg(short = 'e', long = "env")]
+    env: Vec<String>,
+    /// Tag added to every sample, K=V (repeatable).
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// Output: json=FILE, csv=FILE, influxdb=URL, timestream[=db.table] (repeatable).
+    #[arg(short = 'o', long = "out")]
+    out: Vec<String>,
+    /// Write k6's legacy JSON summary to this file.
+    #[arg(long)]
+    summary_export: Option<PathBuf>,
+    /// Trend statistics in the summary, e.g. "avg,p(99),max".
+    #[arg(long)]
+    summary_trend_stats: Option<String>,
+    /// Time unit for trends in the summary: s, ms or us.
+    #[arg(long)]
+    summary_time_unit: Option<String>,
+    /// Summary mode: compact (default) or full.
+    #[arg(long, default_value = "compact")]
+    summary_mode: String,
+    /// Do not print the end-of-test summary (nor run handleSummary).
+    #[arg(long)]
+    no_summary: bool,
+    /// Do not evaluate thresholds.
+    #[arg(long)]
+    no_thresholds: bool,
+    /// Hide the banner and progress.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// JSON config file.
+    #[arg(short = 'c', long)]
+    config: Option<PathBuf>,
+    /// Don't run setup().
+    #[arg(long)]
+    no_setup: bool,
+    /// Don't run teardown().
+    #[arg(long)]
+    no_teardown: bool,
+    /// Skip TLS certificate verification.
+    #[arg(long)]
+    insecure_skip_tls_verify: bool,
+    /// Throw on failed HTTP requests instead of returning status 0.
+    #[arg(short = 'w', long)]
+    throw: bool,
+    /// Log HTTP requests and responses (headers; "full" adds bodies).
+    #[arg(long, num_args = 0..=1, default_missing_value = "headers")]
+    http_debug: Option<String>,
+    /// User-Agent header for HTTP requests.
+    #[arg(long)]
+    user_agent: Option<String>,
+    /// Follow at most this many redirects.
+    #[arg(long)]
+    max_redirects: Option<u64>,
+    /// Max parallel requests of http.batch().
+    #[arg(long)]
+    batch: Option<u64>,
+    /// Max parallel requests per host of http.batch().
+    #[arg(long)]
+    batch_per_host: Option<u64>,
+    /// Minimum duration of an iteration.
+    #[arg(long)]
+    min_iteration_duration: Option<String>,
+    /// Discard response bodies (responseType 'none' by default).
+    #[arg(long)]
+    discard_response_bodies: bool,
+    /// Don't reuse connections.
+    #[arg(long)]
+    no_connection_reuse: bool,
+    /// Don't reuse connections between iterations of a VU.
+    #[arg(long)]
+    no_vu_connection_reuse: bool,
+    /// System tags to attach, comma separated.
+    #[arg(long)]
+    system_tags: Option<String>,
+    /// Start the test paused (resume through the REST API).
+    #[arg(short = 'p', long)]
+    paused: bool,
+    /// REST API address ('' disables it).
+    #[arg(short = 'a', long, default_value = "localhost:6565")]
+    address: String,
+    /// Pass the system environment to __ENV.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    include_system_env_vars: bool,
+    /// Disable colors.
+    #[arg(long)]
+    no_color: bool,
+    /// Debug logging.
+    #[arg(short = 'v', long)]
+    verbose: bool,
+}
+
+fn kv(items: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
+    items
+        .iter()
+        .map(|s| {
+            s.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| format!("invalid {what} {s:?}: expected KEY=VALUE"))
+        })
+        .collect()
+}
+
+fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
+    let mut l = Layer::new();
+    let mut put = |k: &str, v: Value| {
+        l.insert(k.to_string(), v);
+    };
+    if let Some(v) = a.vus {
+        put("vus", json!(v));
+    }
+    if let Some(d) = &a.duration {
+        rk6::options::duration::parse_duration(d)
+            .map_err(|e| format!("invalid --duration: {e}"))?;
+        put("duration", json!(d));
+    }
+    if let Some(i) = a.iterations {
+        put("iterations", json!(i));
+    }
+    if !a.stages.is_empty() {
+        put(
+            "stages",
+            rk6::options::stages_from_cli(&a.stages).map_err(|e| e.0)?,
+        );
+    }
+    if let Some(s) = &a.summary_trend_stats {
+        put(
+            "summaryTrendStats",
+            json!(s.split(',').map(str::trim).collect::<Vec<_>>()),
+        );
+    }
+    if let Some(s) = &a.summary_time_unit {
+        put("summaryTimeUnit", json!(s));
+    }
+    let flags = [
+        ("noSetup", a.no_setup),
+        ("noTeardown", a.no_teardown),
+        ("insecureSkipTLSVerify", a.insecure_skip_tls_verify),
+        ("throw", a.throw),
+        ("discardResponseBodies", a.discard_response_bodies),
+        ("noConnectionReuse", a.no_connection_reuse),
+        ("noVUConnectionReuse", a.no_vu_connection_reuse),
+        ("paused", a.paused),
+    ];
+    for (k, on) in flags {
+        if on {
+            put(k, json!(true));
+        }
+    }
+    if let Some(h) = &a.http_debug {
+        put("httpDebug", json!(h));
+    }
+    if let Some(u) = &a.user_agent {
+        put("userAgent", json!(u));
+    }
+    if let Some(m) = a.max_redirects {
+        put("maxRedirects", json!(m));
+    }
+    if let Some(b) = a.batch {
+        put("batch", json!(b));
+    }
+    if let Some(b) = a.batch_per_host {
+        put("batchPerHost", json!(b));
+    }
+    if let Some(m) = &a.min_iteration_duration {
+        put("minIterationDuration", json!(m));
+    }
+    if let Some(s) = &a.system_tags {
+        put(
+            "systemTags",
+            json!(s.split(',').map(str::trim).collect::<Vec<_>>()),
+        );
+    }
+    Ok(l)
+}
+
+fn build_request(a: &RunArgs) -> Result<RunRequest, (i32, String)> {
+    let cfg = |m: String| (exit::INVALID_CONFIG, m);
+    let config_file = match &a.config {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| cfg(format!("cannot read config file {}: {e}", p.display())))?;
+            Some(serde_json::from_str(&text).map_err(|e| {
+                cfg(format!(
+                    "config file {} is not valid JSON (line {}, column {}): {e}",
+                    p.display(),
+                    e.line(),
+                    e.column()
+                ))
+            })?)
+        }
+    };
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let script_env: BTreeMap<String, String> =
+        kv(&a.env, "--env").map_err(cfg)?.into_iter().collect();
+    let mut outputs = a.out.clone();
+    if outputs.is_empty()
+        && let Some(o) = env.get("K6_OUT")
+    {
+        outputs = o
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    let no_summary = a.no_summary
+        || env
+            .get("K6_NO_SUMMARY")
+            .and_then(|v| rk6::options::parse_bool_str(v))
+            .unwrap_or(false);
+    let no_thresholds = a.no_thresholds
+        || env
+            .get("K6_NO_THRESHOLDS")
+            .and_then(|v| rk6::options::parse_bool_str(v))
+            .unwrap_or(false);
+    let summary_export = a
+        .summary_export
+        .clone()
+        .or_else(|| env.get("K6_SUMMARY_EXPORT").map(PathBuf::from));
+    Ok(RunRequest {
+        script: a.script.clone(),
+        cli_layer: cli_layer(a).map_err(cfg)?,
+        config_file,
+        script_env,
+        include_system_env: a.include_system_env_vars,
+        outputs,
+        summary_export,
+        no_summary,
+        no_thresholds,
+        quiet: a.quiet,
+        summary_mode: a.summary_mode.clone(),
+        cli_tags: kv(&a.tags, "--tag").map_err(cfg)?,
+        address: (!a.address.is_empty()).then(|| a.address.clone()),
+        verbose: a.verbose,
+        no_color: a.no_color || env.contains_key("NO_COLOR"),
+        env,
+    })
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Version => {
+            println!(
+                "rk6 v{} (k6-compatible scripting on boa_engine 0.22)",
+                env!("CARGO_PKG_VERSION")
+            );
+            0
+        }
+        Command::Run(a) => match build_request(&a) {
+            Ok(req) => runner::run(req),
+            Err((code, msg)) => {
+                rk6::js::console::error(&msg);
+                code
+            }
+        },
+        Command::Inspect(a) => match build_request(&a) {
+            Ok(req) => match runner::inspect(&req) {
+                Ok(v) => {
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    0
+                }
+                Err(e) => {
+                    rk6::js::console::error(&e.message);
+                    e.code
+                }
+            },
+            Err((code, msg)) => {
+                rk6::js::console::error(&msg);
+                code
+            }
+        },
+        Command::Target {
+            listen,
+            tls_cert,
+            tls_key,
+        } => rk6_target(&listen, tls_cert, tls_key),
+    };
+    std::process::exit(code);
+}
+
+fn rk6_target(listen: &str, cert: Option<PathBuf>, key: Option<PathBuf>) -> i32 {
+    let listen: std::net::SocketAddr = match listen.parse() {
+        Ok(a) => a,
+        Err(e) => {
+            rk6::js::console::error(&format!("invalid --listen address {listen:?}: {e}"));
+            return exit::INVALID_CONFIG;
+        }
+    };
+    let tls = match (cert, key) {
+        (Some(cert_pem), Some(key_pem)) => Some(rk6::target::TlsFiles { cert_pem, key_pem }),
+        (None, None) => None,
+        _ => {
+            rk6::js::console::error("--tls-cert and --tls-key go together");
+            return exit::INVALID_CONFIG;
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            rk6::js::console::error(&format!("cannot start the runtime: {e}"));
+            return 1;
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    rt.block_on(async move {
+        match rk6::target::start(rk6::target::TargetConfig { listen, tls }).await {
+            Ok(handle) => {
+                println!("rk6 target listening on {scheme}://{}", handle.local_addr());
+                let _ = tokio::signal::ctrl_c().await;
+                handle.shutdown().await;
+                0
+            }
+            Err(e) => {
+                rk6::js::console::error(&format!("cannot start the target on {listen}: {e}"));
+                1
+            }
+        }
+    })
+}

@@ -1,0 +1,10 @@
+//! Samples, the metric registry, aggregation, thresholds and summaries.
+pub mod engine;
+pub mod groups;
+pub mod registry;
+pub mod sample;
+pub mod sink;
+pub mod summary;
+pub mod summary_text;
+pub mod thresholds;
+pub mod trend;

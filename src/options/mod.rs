@@ -1,0 +1,422 @@
+//! Test options: the script's `export const options`, a `-c` config file, `K6_*` environment
+//! variables and CLI flags, consolidated with k6's precedence
+//! (config file < script < environment < flags) into one typed [`Options`].
+
+pub mod duration;
+pub mod scenarios;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use duration::duration_from_json;
+pub use scenarios::{ExecutorConfig, ScenarioConfig, Stage};
+
+/// One layer of raw options (a JSON object with k6's option names).
+pub type Layer = Map<String, Value>;
+
+/// Options that reset each other across layers (k6 `lib.Options.Apply`): setting any of them in
+/// a higher layer discards all of them from lower layers.
+const EXECUTION_KEYS: [&str; 4] = ["duration", "iterations", "stages", "scenarios"];
+
+/// Merges `upper` over `lower` with k6's rules.
+pub fn apply_layer(lower: &mut Layer, upper: &Layer) {
+    if EXECUTION_KEYS
+        .iter()
+        .any(|k| upper.get(*k).is_some_and(|v| !v.is_null()))
+    {
+        for k in EXECUTION_KEYS {
+            lower.remove(k);
+        }
+    }
+    for (k, v) in upper {
+        if !v.is_null() {
+            lower.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// The consolidated, validated options of a test run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The merged raw options, as `rk6 inspect` prints them and `exec.test.options` exposes.
+    pub raw: Layer,
+    pub scenarios: Vec<ScenarioConfig>,
+    pub thresholds: Value,
+    pub tags: BTreeMap<String, String>,
+    pub setup_timeout: Duration,
+    pub teardown_timeout: Duration,
+    pub handle_summary_timeout: Duration,
+    pub no_setup: bool,
+    pub no_teardown: bool,
+    pub summary_trend_stats: Vec<String>,
+    pub summary_time_unit: Option<String>,
+    pub user_agent: String,
+    pub max_redirects: u32,
+    pub batch: usize,
+    pub batch_per_host: usize,
+    pub insecure_skip_tls_verify: bool,
+    pub no_connection_reuse: bool,
+    pub no_vu_connection_reuse: bool,
+    pub discard_response_bodies: bool,
+    pub throw: bool,
+    pub no_cookies_reset: bool,
+    pub min_iteration_duration: Duration,
+    pub http_debug: Option<String>,
+    pub hosts: BTreeMap<String, String>,
+    pub system_tags: Option<Vec<String>>,
+    pub paused: bool,
+}
+
+/// Error in the configuration: k6 exits with code 104 for these.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn get_bool(raw: &Layer, key: &str) -> Result<bool, ConfigError> {
+    match raw.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) => parse_bool_str(s)
+            .ok_or_else(|| ConfigError(format!("option '{key}' must be true or false, got {s:?}"))),
+        Some(v) => Err(ConfigError(format!(
+            "option '{key}' must be true or false, got {v}"
+        ))),
+    }
+}
+
+pub fn parse_bool_str(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "t" | "yes" => Some(true),
+        "0" | "false" | "f" | "no" | "" => Some(false),
+        _ => None,
+    }
+}
+
+fn get_u64(raw: &Layer, key: &str) -> Result<Option<u64>, ConfigError> {
+    match raw.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(f) if f >= 0.0 && f.fract() == 0.0 => Ok(Some(f as u64)),
+            _ => Err(ConfigError(format!(
+                "option '{key}' must be a non-negative whole number, got {n}"
+            ))),
+        },
+        Some(Value::String(s)) => s.trim().parse::<u64>().map(Some).map_err(|_| {
+            ConfigError(format!(
+                "option '{key}' must be a non-negative whole number, got {s:?}"
+            ))
+        }),
+        Some(v) => Err(ConfigError(format!(
+            "option '{key}' must be a number, got {v}"
+        ))),
+    }
+}
+
+fn get_duration(raw: &Layer, key: &str) -> Result<Option<Duration>, ConfigError> {
+    match raw.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => duration_from_json(v)
+            .map(Some)
+            .map_err(|e| ConfigError(format!("option '{key}': {e}"))),
+    }
+}
+
+fn get_string_map(raw: &Layer, key: &str) -> Result<BTreeMap<String, String>, ConfigError> {
+    match raw.get(key) {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(m)) => Ok(m
+            .iter()
+            .map(|(k, v)| {
+                let s = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), s)
+            })
+            .collect()),
+        Some(v) => Err(ConfigError(format!(
+            "option '{key}' must be an object, got {v}"
+        ))),
+    }
+}
+
+pub const DEFAULT_TREND_STATS: [&str; 6] = ["avg", "min", "med", "max", "p(90)", "p(95)"];
+
+impl Options {
+    /// Validates and types the merged raw options.
+    pub fn from_raw(raw: Layer) -> Result<Options, ConfigError> {
+        let vus = get_u64(&raw, "vus")?;
+        let duration = get_duration(&raw, "duration")?;
+        let iterations = get_u64(&raw, "iterations")?;
+        let stages = match raw.get("stages") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(scenarios::parse_stages(v).map_err(ConfigError)?),
+        };
+        let scenarios = match raw.get("scenarios") {
+            Some(v @ Value::Object(m)) if !m.is_empty() => {
+                if duration.is_some() || iterations.is_some() || stages.is_some() {
+                    let which = if iterations.is_some() {
+                        "iterations"
+                    } else if duration.is_some() {
+                        "duration"
+                    } else {
+                        "stages"
+                    };
+                    return Err(ConfigError(format!(
+                        "using an execution configuration shortcut ({which}) and \"scenarios\" simultaneously makes little sense"
+                    )));
+                }
+                scenarios::parse_scenarios(v).map_err(ConfigError)?
+            }
+            _ => vec![
+                scenarios::scenario_from_shortcuts(vus, duration, iterations, stages)
+                    .map_err(ConfigError)?,
+            ],
+        };
+        let summary_trend_stats = match raw.get("summaryTrendStats") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(ConfigError(format!(
+                        "summaryTrendStats entries must be strings, got {other}"
+                    ))),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(Value::String(s)) => s.split(',').map(|s| s.trim().to_string()).collect(),
+            _ => DEFAULT_TREND_STATS.iter().map(|s| s.to_string()).collect(),
+        };
+        let http_debug = match raw.get("httpDebug") {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(Value::Bool(true)) => Some("headers".to_string()),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(v) => Some(v.to_string()),
+        };
+        let system_tags = match raw.get("systemTags") {
+            Some(Value::Array(a)) => Some(
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+            ),
+            Some(Value::String(s)) => Some(s.split(',').map(|s| s.trim().to_string()).collect()),
+            _ => None,
+        };
+        let user_agent = match raw.get("userAgent") {
+            Some(Value::String(s)) => s.clone(),
+            _ => format!("rk6/{} (https://github.com/rk6)", env!("CARGO_PKG_VERSION")),
+        };
+        let thresholds = raw.get("thresholds").cloned().unwrap_or(json!({}));
+        Ok(Options {
+            scenarios,
+            thresholds,
+            tags: get_string_map(&raw, "tags")?,
+            setup_timeout: get_duration(&raw, "setupTimeout")?.unwrap_or(Duration::from_secs(60)),
+            teardown_timeout: get_duration(&raw, "teardownTimeout")?
+                .unwrap_or(Duration::from_secs(60)),
+            handle_summary_timeout: get_duration(&raw, "handleSummaryTimeout")?
+                .unwrap_or(Duration::from_secs(120)),
+            no_setup: get_bool(&raw, "noSetup")?,
+            no_teardown: get_bool(&raw, "noTeardown")?,
+            summary_trend_stats,
+            summary_time_unit: raw
+                .get("summaryTimeUnit")
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            user_agent,
+            max_redirects: get_u64(&raw, "maxRedirects")?.unwrap_or(10) as u32,
+            batch: get_u64(&raw, "batch")?.unwrap_or(20).max(1) as usize,
+            batch_per_host: get_u64(&raw, "batchPerHost")?.unwrap_or(6) as usize,
+            insecure_skip_tls_verify: get_bool(&raw, "insecureSkipTLSVerify")?,
+            no_connection_reuse: get_bool(&raw, "noConnectionReuse")?,
+            no_vu_connection_reuse: get_bool(&raw, "noVUConnectionReuse")?,
+            discard_response_bodies: get_bool(&raw, "discardResponseBodies")?,
+            throw: get_bool(&raw, "throw")?,
+            no_cookies_reset: get_bool(&raw, "noCookiesReset")?,
+            min_iteration_duration: get_duration(&raw, "minIterationDuration")?
+                .unwrap_or(Duration::ZERO),
+            http_debug,
+            hosts: get_string_map(&raw, "hosts")?,
+            system_tags,
+            paused: get_bool(&raw, "paused")?,
+            raw,
+        })
+    }
+
+    /// Total VUs to allocate: the sum over scenarios of their maximum (k6 reuses VUs across
+    /// scenarios that do not overlap in time; a plain sum is an upper bound that is exact for
+    /// concurrent scenarios).
+    pub fn max_vus(&self) -> u64 {
+        self.scenarios.iter().map(|s| s.max_vus()).sum()
+    }
+
+    /// The options as `rk6 inspect` prints them: every known key, unset ones as null.
+    pub fn inspect_json(&self) -> Value {
+        let mut out = Map::new();
+        for key in INSPECT_KEYS {
+            out.insert(
+                key.to_string(),
+                self.raw.get(*key).cloned().unwrap_or(Value::Null),
+            );
+        }
+        for (k, v) in &self.raw {
+            out.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        Value::Object(out)
+    }
+}
+
+const INSPECT_KEYS: &[&str] = &[
+    "paused",
+    "vus",
+    "duration",
+    "iterations",
+    "stages",
+    "scenarios",
+    "noSetup",
+    "setupTimeout",
+    "noTeardown",
+    "teardownTimeout",
+    "maxRedirects",
+    "userAgent",
+    "batch",
+    "batchPerHost",
+    "httpDebug",
+    "insecureSkipTLSVerify",
+    "throw",
+    "thresholds",
+    "hosts",
+    "noConnectionReuse",
+    "noVUConnectionReuse",
+    "minIterationDuration",
+    "summaryTrendStats",
+    "summaryTimeUnit",
+    "systemTags",
+    "tags",
+    "noCookiesReset",
+    "discardResponseBodies",
+];
+
+/// The `K6_*` environment variables that map to options, with how to read each.
+pub fn layer_from_env(
+    env: &std::collections::HashMap<String, String>,
+) -> Result<Layer, ConfigError> {
+    let mut l = Layer::new();
+    let num = |k: &str, v: &str| -> Result<Value, ConfigError> {
+        v.trim()
+            .parse::<u64>()
+            .map(|n| json!(n))
+            .map_err(|_| ConfigError(format!("environment variable {k}={v:?} is not a number")))
+    };
+    let boolean = |k: &str, v: &str| -> Result<Value, ConfigError> {
+        parse_bool_str(v)
+            .map(Value::Bool)
+            .ok_or_else(|| ConfigError(format!("environment variable {k}={v:?} is not a boolean")))
+    };
+    for (k, v) in env {
+        let (key, val) = match k.as_str() {
+            "K6_VUS" => ("vus", num(k, v)?),
+            "K6_ITERATIONS" => ("iterations", num(k, v)?),
+            "K6_DURATION" => ("duration", json!(v)),
+            "K6_STAGES" => ("stages", stages_from_cli(&[v.clone()])?),
+            "K6_NO_SETUP" => ("noSetup", boolean(k, v)?),
+            "K6_NO_TEARDOWN" => ("noTeardown", boolean(k, v)?),
+            "K6_SETUP_TIMEOUT" => ("setupTimeout", json!(v)),
+            "K6_TEARDOWN_TIMEOUT" => ("teardownTimeout", json!(v)),
+            "K6_USER_AGENT" => ("userAgent", json!(v)),
+            "K6_MAX_REDIRECTS" => ("maxRedirects", num(k, v)?),
+            "K6_BATCH" => ("batch", num(k, v)?),
+            "K6_BATCH_PER_HOST" => ("batchPerHost", num(k, v)?),
+            "K6_INSECURE_SKIP_TLS_VERIFY" => ("insecureSkipTLSVerify", boolean(k, v)?),
+            "K6_NO_CONNECTION_REUSE" => ("noConnectionReuse", boolean(k, v)?),
+            "K6_NO_VU_CONNECTION_REUSE" => ("noVUConnectionReuse", boolean(k, v)?),
+            "K6_THROW" => ("throw", boolean(k, v)?),
+            "K6_DISCARD_RESPONSE_BODIES" => ("discardResponseBodies", boolean(k, v)?),
+            "K6_NO_COOKIES_RESET" => ("noCookiesReset", boolean(k, v)?),
+            "K6_MIN_ITERATION_DURATION" => ("minIterationDuration", json!(v)),
+            "K6_SUMMARY_TREND_STATS" => (
+                "summaryTrendStats",
+                json!(v.split(',').map(str::trim).collect::<Vec<_>>()),
+            ),
+            "K6_SUMMARY_TIME_UNIT" => ("summaryTimeUnit", json!(v)),
+            "K6_HTTP_DEBUG" => ("httpDebug", json!(v)),
+            "K6_SYSTEM_TAGS" => (
+                "systemTags",
+                json!(v.split(',').map(str::trim).collect::<Vec<_>>()),
+            ),
+            "K6_PAUSED" => ("paused", boolean(k, v)?),
+            _ => continue,
+        };
+        l.insert(key.to_string(), val);
+    }
+    Ok(l)
+}
+
+/// `--stage 10s:5 --stage 20s:0` (or `K6_STAGES=10s:5,20s:0`) to the JSON stages array.
+pub fn stages_from_cli(items: &[String]) -> Result<Value, ConfigError> {
+    let mut out = Vec::new();
+    for item in items.iter().flat_map(|s| s.split(',')) {
+        let item = item.trim();
+        if item.is_empty() {
+            continue;
+        }
+        let (d, t) = item.split_once(':').unwrap_or((item, "0"));
+        duration::parse_duration(d)
+            .map_err(|e| ConfigError(format!("invalid stage {item:?}: {e}")))?;
+        let target: u64 = t
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("invalid stage {item:?}: target must be a number")))?;
+        out.push(json!({"duration": d, "target": target}));
+    }
+    Ok(Value::Array(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(v: Value) -> Layer {
+        match v {
+            Value::Object(m) => m,
+            _ => Layer::new(),
+        }
+    }
+
+    #[test]
+    fn higher_layer_execution_keys_reset_lower_ones() {
+        let mut base =
+            layer(json!({"scenarios": {"a": {"executor": "shared-iterations"}}, "vus": 3}));
+        apply_layer(&mut base, &layer(json!({"duration": "5s"})));
+        assert!(base.get("scenarios").is_none());
+        assert_eq!(base["vus"], json!(3));
+        let o = Options::from_raw(base).unwrap();
+        assert_eq!(o.scenarios[0].executor.name(), "constant-vus");
+    }
+
+    #[test]
+    fn shortcut_and_scenarios_in_same_layer_is_an_error() {
+        let raw =
+            layer(json!({"iterations": 2, "scenarios": {"a": {"executor": "shared-iterations"}}}));
+        assert!(Options::from_raw(raw).is_err());
+    }
+
+    #[test]
+    fn env_layer_and_stages() {
+        let env = [("K6_VUS", "4"), ("K6_STAGES", "1s:2,2s:0"), ("HOME", "/x")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let l = layer_from_env(&env).unwrap();
+        assert_eq!(l["vus"], json!(4));
+        assert_eq!(l["stages"][1]["duration"], json!("2s"));
+        let bad = [("K6_VUS", "x")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert!(layer_from_env(&bad).is_err());
+    }
+}

@@ -1,0 +1,167 @@
+//! `--out timestream[=<database>.<table>]`: samples to Amazon Timestream for LiveAnalytics.
+//!
+//! Records are compatible with xk6-output-timestream by default (see [`encoder`]); settings
+//! and their precedence are in [`config`]; the rules Timestream enforces (and moto does not)
+//! are checked client-side by [`validator`]; writing, batching, retries and accounting are the
+//! shared [`crate::output::writer_pool`].
+
+pub mod config;
+pub mod encoder;
+pub mod sink;
+pub mod validator;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::metrics::registry::Registry;
+use crate::metrics::sample::SampleBatch;
+use crate::output::writer_pool::{WriterPool, io_runtime};
+use crate::output::{Output, OutputContext, OutputReport};
+
+pub use config::{RecordFormat, TimestreamConfig};
+use encoder::{TsEncoder, TsRecord};
+use sink::TimestreamSink;
+
+pub struct TimestreamOutput {
+    cfg: TimestreamConfig,
+    env: Arc<std::collections::HashMap<String, String>>,
+    registry: Arc<Registry>,
+    encoder: Option<TsEncoder>,
+    runtime: Option<tokio::runtime::Runtime>,
+    sink: Option<Arc<TimestreamSink>>,
+    pool: Option<WriterPool<TsRecord>>,
+    scratch: Vec<TsRecord>,
+    /// Samples received while not started (a caller bug): reported as dropped.
+    unstarted: u64,
+}
+
+impl TimestreamOutput {
+    /// Parses the settings; no network access until [`Output::start`].
+    pub fn new(arg: Option<&str>, ctx: &OutputContext) -> anyhow::Result<Self> {
+        Ok(TimestreamOutput {
+            cfg: TimestreamConfig::load(arg, ctx)?,
+            env: ctx.env.clone(),
+            registry: ctx.registry.clone(),
+            encoder: None,
+            runtime: None,
+            sink: None,
+            pool: None,
+            scratch: Vec::with_capacity(64),
+            unstarted: 0,
+        })
+    }
+
+    pub fn config(&self) -> &TimestreamConfig {
+        &self.cfg
+    }
+}
+
+impl Output for TimestreamOutput {
+    fn description(&self) -> String {
+        format!(
+            "timestream ({}.{}, {} records)",
+            self.cfg.database,
+            self.cfg.table,
+            self.cfg.format.as_str()
+        )
+    }
+
+    fn start(&mut self) -> anyhow::Result<()> {
+        let rt = io_runtime("timestream")?;
+        let cfg = self.cfg.clone();
+        let env = self.env.clone();
+        let sink = rt.block_on(async move {
+            let client = sink::build_client(&cfg, &env).await?;
+            let hours =
+                tokio::time::timeout(Duration::from_secs(60), sink::ensure_table(&client, &cfg))
+                    .await
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "timed out checking the Timestream table {}.{}",
+                            cfg.database,
+                            cfg.table
+                        )
+                    })??;
+            anyhow::Ok(TimestreamSink::new(client, &cfg, hours))
+        })?;
+        let sink = Arc::new(sink);
+        let pool = WriterPool::start(
+            "timestream",
+            sink.clone(),
+            self.cfg.pool.clone(),
+            rt.handle().clone(),
+        )?;
+        self.encoder = Some(TsEncoder::new(
+            self.cfg.format,
+            &self.cfg.test_run_id,
+            &self.cfg.instance_id,
+            self.cfg.metadata_dimensions,
+            self.registry.clone(),
+        ));
+        self.sink = Some(sink);
+        self.pool = Some(pool);
+        self.runtime = Some(rt);
+        Ok(())
+    }
+
+    fn add_batch(&mut self, batch: &Arc<SampleBatch>) {
+        let (Some(encoder), Some(pool)) = (self.encoder.as_mut(), self.pool.as_ref()) else {
+            self.unstarted += batch.len() as u64;
+            return;
+        };
+        encoder.encode(batch, &mut self.scratch, &mut |n, reason| {
+            pool.reject_unencodable(n, reason)
+        });
+        pool.submit(&mut self.scratch);
+    }
+
+    fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {
+        let mut report = OutputReport {
+            name: "timestream".into(),
+            produced: self.unstarted,
+            dropped: self.unstarted,
+            ..OutputReport::default()
+        };
+        if self.unstarted > 0 {
+            report
+                .notes
+                .push(format!("dropped {}: output not started", self.unstarted));
+        }
+        if let Some(pool) = self.pool.take() {
+            let r = pool.shutdown(deadline.min(self.cfg.stop_timeout));
+            report.produced += r.produced;
+            report.written += r.written;
+            report.rejected += r.rejected;
+            report.dropped += r.dropped;
+            report.notes.extend(r.notes());
+        }
+        if let Some(enc) = &self.encoder {
+            let m = enc.meter();
+            if let Some(per_req) = m.bytes_per_request() {
+                report.notes.push(format!(
+                    "{} records: {per_req:.0} metered bytes per HTTP request ({} requests, {} records, {} bytes)",
+                    self.cfg.format.as_str(),
+                    m.http_requests,
+                    m.records,
+                    m.bytes
+                ));
+            }
+        }
+        if let Some(sink) = &self.sink {
+            use std::sync::atomic::Ordering::Relaxed;
+            let requests = sink.requests.load(Relaxed);
+            if requests > 0 {
+                report.notes.push(format!(
+                    "{requests} WriteRecords requests, {} bytes, {} write units (1 KiB each)",
+                    sink.sent_bytes.load(Relaxed),
+                    sink.write_units.load(Relaxed)
+                ));
+            }
+        }
+        self.sink = None;
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_millis(100));
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,1039 @@
+//! `rk6 run`: the lifecycle of a test run, in k6's order — read options, initialise VUs, run
+//! setup, run the scenarios, run teardown, evaluate thresholds, write the summary — with k6's
+//! exit codes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use parking_lot::Mutex;
+
+use crate::executor::control::{ExecutionStatus, RunControl};
+use crate::executor::{RunEnv, ScenarioSet, VuPool};
+use crate::http::transport::TransportConfig;
+use crate::js::console;
+use crate::js::runtime::{AbortReason, ExecutionCounters, Phase, RunShared, SystemTags};
+use crate::js::vu::{ScriptError, Vu};
+use crate::metrics::engine::MetricsEngine;
+use crate::metrics::registry::{BuiltinMetrics, Registry, ThresholdIndex};
+use crate::metrics::sample::{Sample, SampleBatch, TagSet, now_ns};
+use crate::metrics::summary::SummaryOptions;
+use crate::metrics::thresholds::ThresholdsConfig;
+use crate::options::{Layer, Options, apply_layer};
+use crate::output::{Output, OutputContext, OutputReport};
+
+/// k6's exit codes.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const THRESHOLDS_FAILED: i32 = 99;
+    pub const SETUP_TIMEOUT: i32 = 100;
+    pub const TEARDOWN_TIMEOUT: i32 = 101;
+    pub const INVALID_CONFIG: i32 = 104;
+    pub const EXTERNAL_ABORT: i32 = 105;
+    pub const CANNOT_START_REST_API: i32 = 106;
+    pub const SCRIPT_EXCEPTION: i32 = 107;
+    pub const SCRIPT_ABORTED: i32 = 108;
+    pub const MARKED_AS_FAILED: i32 = 110;
+    pub const INVALID_TREND_STAT: i32 = 255;
+}
+
+/// Everything `rk6 run` was asked to do, from the command line and environment.
+pub struct RunRequest {
+    pub script: PathBuf,
+    /// Options from flags (highest precedence).
+    pub cli_layer: Layer,
+    /// `-c` config file contents.
+    pub config_file: Option<serde_json::Value>,
+    pub env: HashMap<String, String>,
+    /// `-e K=V`.
+    pub script_env: BTreeMap<String, String>,
+    pub include_system_env: bool,
+    pub outputs: Vec<String>,
+    pub summary_export: Option<PathBuf>,
+    pub no_summary: bool,
+    pub no_thresholds: bool,
+    pub quiet: bool,
+    pub summary_mode: String,
+    pub cli_tags: Vec<(String, String)>,
+    pub address: Option<String>,
+    pub verbose: bool,
+    pub no_color: bool,
+}
+
+/// An error that ends `rk6 run` with a k6 exit code.
+#[derive(Debug)]
+pub struct RunError {
+    pub code: i32,
+    pub message: String,
+    pub hint: Option<&'static str>,
+}
+
+impl RunError {
+    fn config(msg: impl Into<String>) -> Self {
+        RunError {
+            code: exit::INVALID_CONFIG,
+            message: msg.into(),
+            hint: None,
+        }
+    }
+    fn script(e: ScriptError) -> Self {
+        RunError {
+            code: exit::SCRIPT_EXCEPTION,
+            message: e.message,
+            hint: Some("script exception"),
+        }
+    }
+}
+
+/// A thread owning VU 0, which reads options and runs setup/teardown/handleSummary.
+struct LifecycleVu {
+    tx: Sender<LifecycleCall>,
+}
+
+enum LifecycleCall {
+    Function {
+        name: &'static str,
+        phase: Phase,
+        arg: Option<serde_json::Value>,
+        reply: Sender<Result<Option<serde_json::Value>, ScriptError>>,
+    },
+    HandleSummary {
+        data: serde_json::Value,
+        reply: Sender<Result<Option<Vec<(String, Vec<u8>)>>, ScriptError>>,
+    },
+    /// Which of `names` the script exports as functions.
+    Exports {
+        names: Vec<String>,
+        reply: Sender<Vec<String>>,
+    },
+}
+
+impl LifecycleVu {
+    fn start(
+        shared: Arc<RunShared>,
+    ) -> Result<(LifecycleVu, Arc<crate::js::interrupt::VuSignal>), ScriptError> {
+        let (tx, rx) = unbounded::<LifecycleCall>();
+        let (ready_tx, ready_rx) = bounded(1);
+        std::thread::Builder::new()
+            .name("vu-0".into())
+            .stack_size(8 * 1024 * 1024)
+            .spawn(move || {
+                let mut vu = match Vu::new(shared, 0) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok(vu.state.borrow().signal.clone()));
+                while let Ok(call) = rx.recv() {
+                    match call {
+                        LifecycleCall::Function {
+                            name,
+                            phase,
+                            arg,
+                            reply,
+                        } => {
+                            let _ = reply.send(vu.call_lifecycle(name, phase, arg.as_ref()));
+                        }
+                        LifecycleCall::HandleSummary { data, reply } => {
+                            let _ = reply.send(vu.call_handle_summary(&data));
+                        }
+                        LifecycleCall::Exports { names, reply } => {
+                            let found = names.into_iter().filter(|n| vu.has_function(n)).collect();
+                            let _ = reply.send(found);
+                        }
+                    }
+                }
+            })
+            .map_err(|e| ScriptError {
+                message: format!("cannot start the setup VU thread: {e}"),
+                interrupted: false,
+            })?;
+        match ready_rx.recv() {
+            Ok(Ok(signal)) => Ok((LifecycleVu { tx }, signal)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ScriptError {
+                message: "the setup VU failed to start".into(),
+                interrupted: false,
+            }),
+        }
+    }
+
+    /// Calls a lifecycle function with a timeout; `Err(None)` is a timeout.
+    fn call(
+        &self,
+        name: &'static str,
+        phase: Phase,
+        arg: Option<serde_json::Value>,
+        timeout: Duration,
+    ) -> Result<Option<serde_json::Value>, Option<ScriptError>> {
+        let (reply, rx) = bounded(1);
+        let _ = self.tx.send(LifecycleCall::Function {
+            name,
+            phase,
+            arg,
+            reply,
+        });
+        match rx.recv_timeout(timeout) {
+            Ok(r) => r.map_err(Some),
+            Err(_) => Err(None),
+        }
+    }
+
+    fn handle_summary(
+        &self,
+        data: serde_json::Value,
+        timeout: Duration,
+    ) -> Result<Option<Vec<(String, Vec<u8>)>>, Option<ScriptError>> {
+        let (reply, rx) = bounded(1);
+        let _ = self.tx.send(LifecycleCall::HandleSummary { data, reply });
+        match rx.recv_timeout(timeout) {
+            Ok(r) => r.map_err(Some),
+            Err(_) => Err(None),
+        }
+    }
+
+    fn exports(&self, names: Vec<String>) -> Vec<String> {
+        let (reply, rx) = bounded(1);
+        let _ = self.tx.send(LifecycleCall::Exports { names, reply });
+        rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default()
+    }
+}
+
+fn system_env(
+    include: bool,
+    env: &HashMap<String, String>,
+    script_env: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if include {
+        for (k, v) in env {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    for (k, v) in script_env {
+        out.insert(k.clone(), v.clone());
+    }
+    out
+}
+
+/// Builds a `RunShared` for a given registry/options (used twice: once to read the script's
+/// options, once for the real run).
+#[allow(clippy::too_many_arguments)]
+fn make_shared(
+    req: &RunRequest,
+    options: Arc<Options>,
+    registry: Arc<Registry>,
+    samples: Sender<SampleBatch>,
+    abort_tx: Sender<AbortReason>,
+    tokio: tokio::runtime::Handle,
+    files: HashMap<PathBuf, Arc<[u8]>>,
+    sources: HashMap<PathBuf, Arc<str>>,
+) -> Result<Arc<RunShared>, RunError> {
+    let builtin =
+        BuiltinMetrics::register(&registry).map_err(|e| RunError::config(e.to_string()))?;
+    let script_path = std::fs::canonicalize(&req.script).unwrap_or_else(|_| req.script.clone());
+    let script_dir = script_path
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut global_tags: Vec<(Arc<str>, Arc<str>)> = options
+        .tags
+        .iter()
+        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
+        .collect();
+    for (k, v) in &req.cli_tags {
+        global_tags.push((Arc::from(k.as_str()), Arc::from(v.as_str())));
+    }
+    let http_config = TransportConfig::new(
+        options.insecure_skip_tls_verify,
+        options
+            .hosts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        options.no_connection_reuse,
+        options.no_vu_connection_reuse,
+    );
+    Ok(Arc::new(RunShared {
+        registry,
+        builtin,
+        samples,
+        env: system_env(req.include_system_env, &req.env, &req.script_env),
+        script_path,
+        script_dir,
+        tokio,
+        counters: ExecutionCounters::default(),
+        abort: Mutex::new(None),
+        abort_tx,
+        test_start: Mutex::new(None),
+        files: Mutex::new(files),
+        sources: Mutex::new(sources),
+        system_tags: SystemTags::from_option(options.system_tags.as_deref()),
+        global_tags,
+        shared_arrays: Mutex::new(HashMap::new()),
+        kv: Mutex::new(None),
+        quiet: req.quiet,
+        http_config,
+        options,
+    }))
+}
+
+/// Reads the script's exported options by evaluating it once in a throwaway VU, as k6 does.
+fn read_script_options(
+    req: &RunRequest,
+    tokio: tokio::runtime::Handle,
+) -> Result<
+    (
+        Option<serde_json::Value>,
+        HashMap<PathBuf, Arc<[u8]>>,
+        HashMap<PathBuf, Arc<str>>,
+    ),
+    RunError,
+> {
+    let options = Arc::new(Options::from_raw(Layer::new()).map_err(|e| RunError::config(e.0))?);
+    let registry = Arc::new(Registry::new(ThresholdIndex::default()));
+    let (tx, _rx) = unbounded();
+    let (abort_tx, _abort_rx) = unbounded();
+    let shared = make_shared(
+        req,
+        options,
+        registry,
+        tx,
+        abort_tx,
+        tokio,
+        HashMap::new(),
+        HashMap::new(),
+    )?;
+    let shared2 = shared.clone();
+    let result = std::thread::Builder::new()
+        .name("options".into())
+        .stack_size(8 * 1024 * 1024)
+        .spawn(move || -> Result<Option<serde_json::Value>, ScriptError> {
+            let mut vu = Vu::new(shared2, 0)?;
+            vu.options_json()
+        })
+        .map_err(|e| RunError::config(format!("cannot start a thread: {e}")))?
+        .join()
+        .map_err(|_| RunError {
+            code: exit::SCRIPT_EXCEPTION,
+            message: "the script's init code crashed the engine".into(),
+            hint: None,
+        })?;
+    let opts = result.map_err(RunError::script)?;
+    let files = shared.files.lock().clone();
+    let sources = shared.sources.lock().clone();
+    Ok((opts, files, sources))
+}
+
+/// Consolidates options: config file < script < env < flags.
+pub fn consolidate(
+    req: &RunRequest,
+    script_options: Option<serde_json::Value>,
+) -> Result<Options, RunError> {
+    let mut merged = Layer::new();
+    if let Some(serde_json::Value::Object(file)) = &req.config_file {
+        let mut file = file.clone();
+        file.remove("collectors");
+        file.remove("ext");
+        apply_layer(&mut merged, &file);
+    }
+    match script_options {
+        Some(serde_json::Value::Object(o)) => apply_layer(&mut merged, &o),
+        Some(serde_json::Value::Null) | None => {}
+        Some(other) => {
+            return Err(RunError::config(format!(
+                "the exported options must be an object, got {other}"
+            )));
+        }
+    }
+    let env_layer = crate::options::layer_from_env(&req.env).map_err(|e| RunError::config(e.0))?;
+    apply_layer(&mut merged, &env_layer);
+    apply_layer(&mut merged, &req.cli_layer);
+    if req.no_thresholds {
+        merged.remove("thresholds");
+    }
+    Options::from_raw(merged).map_err(|e| RunError::config(e.0))
+}
+
+/// Reads options only (for `rk6 inspect`).
+pub fn inspect(req: &RunRequest) -> Result<serde_json::Value, RunError> {
+    let rt = tokio_runtime()?;
+    let (script_opts, _, _) = read_script_options(req, rt.handle().clone())?;
+    let options = consolidate(req, script_opts)?;
+    Ok(options.inspect_json())
+}
+
+fn tokio_runtime() -> Result<tokio::runtime::Runtime, RunError> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("rk6-io")
+        .enable_all()
+        .build()
+        .map_err(|e| RunError {
+            code: 103,
+            message: format!("cannot start the I/O runtime: {e}"),
+            hint: None,
+        })
+}
+
+/// What the metrics pipeline thread gives back at the end.
+struct PipelineResult {
+    engine: MetricsEngine,
+    reports: Vec<OutputReport>,
+}
+
+/// An output running on its own thread behind a bounded queue.
+struct OutputWorker {
+    tx: Option<Sender<Arc<SampleBatch>>>,
+    handle: std::thread::JoinHandle<anyhow::Result<OutputReport>>,
+}
+
+fn start_output(mut out: Box<dyn Output>, stop_deadline: Duration) -> anyhow::Result<OutputWorker> {
+    out.start()?;
+    let (tx, rx) = bounded::<Arc<SampleBatch>>(4096);
+    let handle = std::thread::Builder::new()
+        .name("output".into())
+        .spawn(move || {
+            while let Ok(b) = rx.recv() {
+                out.add_batch(&b);
+            }
+            out.stop(stop_deadline)
+        })?;
+    Ok(OutputWorker {
+        tx: Some(tx),
+        handle,
+    })
+}
+
+fn spawn_pipeline(
+    mut engine: MetricsEngine,
+    rx: Receiver<SampleBatch>,
+    finish: Receiver<()>,
+    mut outputs: Vec<OutputWorker>,
+    shared: Arc<RunShared>,
+    evaluate: bool,
+    queries: Receiver<crate::api::MetricsQuery>,
+    summary_opts: SummaryOptions,
+) -> std::thread::JoinHandle<PipelineResult> {
+    std::thread::Builder::new()
+        .name("metrics".into())
+        .spawn(move || {
+            let tick = crossbeam_channel::tick(Duration::from_secs(2));
+            let start = Instant::now();
+            let deliver =
+                |engine: &mut MetricsEngine, outputs: &[OutputWorker], batch: SampleBatch| {
+                    engine.ingest(&batch);
+                    if !outputs.is_empty() {
+                        let shared_batch = Arc::new(batch);
+                        for o in outputs {
+                            if let Some(tx) = &o.tx {
+                                let _ = tx.send(shared_batch.clone());
+                            }
+                        }
+                    }
+                };
+            loop {
+                crossbeam_channel::select! {
+                    recv(rx) -> msg => match msg {
+                        Ok(batch) => deliver(&mut engine, &outputs, batch),
+                        Err(_) => break,
+                    },
+                    recv(finish) -> _ => {
+                        while let Ok(batch) = rx.try_recv() {
+                            deliver(&mut engine, &outputs, batch);
+                        }
+                        break;
+                    },
+                    recv(queries) -> q => {
+                        if let Ok(reply) = q
+                            && let Ok(snapshot) = engine.summary(start.elapsed(), &summary_opts)
+                        {
+                            let _ = reply.send(snapshot);
+                        }
+                    },
+                    recv(tick) -> _ => {
+                        if evaluate {
+                            let v = engine.evaluate_thresholds(start.elapsed());
+                            if let Some(msg) = v.abort {
+                                console::error(&msg);
+                                shared.request_abort(AbortReason::Threshold(msg));
+                            }
+                        }
+                    }
+                }
+            }
+            let mut reports = Vec::new();
+            for o in &mut outputs {
+                o.tx = None;
+            }
+            for o in outputs {
+                match o.handle.join() {
+                    Ok(Ok(r)) => reports.push(r),
+                    Ok(Err(e)) => console::error(&format!("output failed: {e:#}")),
+                    Err(_) => console::error("an output crashed"),
+                }
+            }
+            PipelineResult { engine, reports }
+        })
+        .expect("spawning the metrics thread")
+}
+
+fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Output>>, RunError> {
+    let mut outs: Vec<Box<dyn Output>> = Vec::new();
+    for spec in specs {
+        let (kind, arg) = match spec.split_once('=') {
+            Some((k, a)) => (k, Some(a)),
+            None => (spec.as_str(), None),
+        };
+        let out: Box<dyn Output> = match kind {
+            "json" => Box::new(
+                crate::output::json::JsonOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(e.to_string()))?,
+            ),
+            "csv" => Box::new(
+                crate::output::csv::CsvOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(format!("{e:#}")))?,
+            ),
+            "influxdb" => Box::new(
+                crate::output::influxdb::InfluxDbOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(format!("{e:#}")))?,
+            ),
+            "timestream" => Box::new(
+                crate::output::timestream::TimestreamOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(format!("{e:#}")))?,
+            ),
+            other => {
+                return Err(RunError::config(format!(
+                    "invalid output type '{other}', available types are: csv, influxdb, json, timestream"
+                )));
+            }
+        };
+        outs.push(out);
+    }
+    Ok(outs)
+}
+
+fn print_banner(req: &RunRequest, options: &Options, outputs: &[String]) {
+    let plan = crate::options::scenarios::execution_plan(&options.scenarios);
+    let max_vus = crate::options::scenarios::max_possible(&plan);
+    let max_dur = plan.last().map(|s| s.offset).unwrap_or_default();
+    let mut out = String::new();
+    out.push_str("\n         /\\      rk6: k6 scripts on a Rust engine\n\n");
+    out.push_str("     execution: local\n");
+    out.push_str(&format!("        script: {}\n", req.script.display()));
+    let outs = if outputs.is_empty() {
+        "-".to_string()
+    } else {
+        outputs.join(", ")
+    };
+    out.push_str(&format!("        output: {outs}\n\n"));
+    let n = options.scenarios.len();
+    out.push_str(&format!(
+        "     scenarios: (100.00%) {n} scenario{}, {max_vus} max VUs, {} max duration (incl. graceful stop):\n",
+        if n == 1 { "" } else { "s" },
+        crate::options::duration::format_go(max_dur)
+    ));
+    for s in &options.scenarios {
+        out.push_str(&format!("              * {}: {}\n", s.name, s.describe()));
+    }
+    out.push('\n');
+    print!("{out}");
+}
+
+/// VUs initialised before the test starts: the most VUs k6's execution plan reserves at
+/// once (scenarios that do not overlap in time share VUs).
+fn planned_vus(options: &Options) -> u64 {
+    crate::options::scenarios::max_planned(&crate::options::scenarios::execution_plan(
+        &options.scenarios,
+    ))
+}
+
+pub fn run(req: RunRequest) -> i32 {
+    console::init_logging(req.verbose);
+    match run_inner(&req) {
+        Ok(code) => code,
+        Err(e) => {
+            match e.hint {
+                Some(h) => console::log(console::Level::Error, &e.message, &[("hint", h)]),
+                None => console::error(&e.message),
+            }
+            e.code
+        }
+    }
+}
+
+fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
+    if !req.script.is_file() {
+        return Err(RunError {
+            code: exit::SCRIPT_EXCEPTION,
+            message: format!(
+                "The moduleSpecifier \"{}\" couldn't be found on local disk. Make sure that you've specified the right path to the file.",
+                req.script.display()
+            ),
+            hint: Some("script exception"),
+        });
+    }
+    let rt = tokio_runtime()?;
+    let (script_opts, files, sources) = read_script_options(req, rt.handle().clone())?;
+    let options = Arc::new(consolidate(req, script_opts)?);
+    let summary_opts = SummaryOptions {
+        trend_stats: options.summary_trend_stats.clone(),
+        time_unit: options.summary_time_unit.clone(),
+        no_color: req.no_color,
+        is_stdout_tty: is_terminal::is_terminal(std::io::stdout()),
+        is_stderr_tty: is_terminal::is_terminal(std::io::stderr()),
+    };
+    if let Err(e) = crate::metrics::summary::validate_trend_stats(&summary_opts.trend_stats) {
+        return Err(RunError {
+            code: exit::INVALID_TREND_STAT,
+            message: e.to_string(),
+            hint: None,
+        });
+    }
+    let thresholds =
+        ThresholdsConfig::from_options(&serde_json::Value::Object(options.raw.clone()))
+            .map_err(RunError::config)?;
+    let registry = Arc::new(Registry::new(thresholds.index()));
+    let (samples_tx, samples_rx) = bounded::<SampleBatch>(65_536);
+    let (abort_tx, abort_rx) = unbounded::<AbortReason>();
+    let shared = make_shared(
+        req,
+        options.clone(),
+        registry.clone(),
+        samples_tx,
+        abort_tx,
+        rt.handle().clone(),
+        files,
+        sources,
+    )?;
+
+    // Outputs and the metrics pipeline.
+    let out_ctx = OutputContext {
+        registry: registry.clone(),
+        test_run_id: format!("{:x}", now_ns()),
+        config_file: req.config_file.clone(),
+        env: Arc::new(req.env.clone()),
+    };
+    let outputs = make_outputs(&req.outputs, &out_ctx)?;
+    let descriptions: Vec<String> = outputs.iter().map(|o| o.description()).collect();
+    let mut workers = Vec::new();
+    for o in outputs {
+        workers.push(
+            start_output(o, Duration::from_secs(30))
+                .map_err(|e| RunError::config(format!("{e:#}")))?,
+        );
+    }
+
+    // VU 0 (setup/teardown/handleSummary) and the scenario VUs.
+    let (lifecycle, lifecycle_signal) =
+        LifecycleVu::start(shared.clone()).map_err(RunError::script)?;
+    let mut wanted: Vec<String> = ["setup", "teardown", "handleSummary", "default"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    wanted.extend(options.scenarios.iter().map(|s| s.exec.clone()));
+    let exports = lifecycle.exports(wanted);
+    for s in &options.scenarios {
+        // Checked now so a typo fails before the test starts, as in k6.
+        if !exports.iter().any(|e| *e == s.exec) {
+            let msg = if s.exec == "default" {
+                "no exported functions in script".to_string()
+            } else {
+                format!(
+                    "executor {}: function '{}' not found in exports",
+                    s.name, s.exec
+                )
+            };
+            return Err(RunError::config(msg));
+        }
+    }
+    thresholds.validate(&registry).map_err(RunError::config)?;
+    let engine = MetricsEngine::new(registry.clone(), thresholds);
+    let (finish_tx, finish_rx) = bounded::<()>(1);
+    let (query_tx, query_rx) = unbounded::<crate::api::MetricsQuery>();
+    let pipeline = spawn_pipeline(
+        engine,
+        samples_rx,
+        finish_rx,
+        workers,
+        shared.clone(),
+        !req.no_thresholds,
+        query_rx,
+        summary_opts.clone(),
+    );
+
+    if !req.quiet {
+        print_banner(req, &options, &descriptions);
+    }
+    let pool = VuPool::new(shared.clone());
+    let control = RunControl::new(&options.scenarios, options.paused);
+    let scenarios = ScenarioSet::new(&options.scenarios);
+    // The REST API: k6 only warns when it cannot listen.
+    let _api = req.address.as_deref().and_then(|addr| {
+        let state = crate::api::ApiState {
+            control: control.clone(),
+            shared: shared.clone(),
+            pool: pool.clone(),
+            metrics: query_tx.clone(),
+        };
+        crate::api::start(addr, rt.handle(), state)
+            .map_err(|e| {
+                console::log(
+                    console::Level::Warn,
+                    "Error from API server",
+                    &[("error", &e)],
+                )
+            })
+            .ok()
+    });
+    let test_started: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let mut display = (!req.quiet).then(|| {
+        let plan = crate::options::scenarios::execution_plan(&options.scenarios);
+        crate::progress::ProgressDisplay::start(
+            crate::progress::DisplaySource {
+                bars: scenarios.progress(),
+                shared: shared.clone(),
+                pool: pool.clone(),
+                control: control.clone(),
+                max_vus: crate::options::scenarios::max_possible(&plan),
+                max_duration: plan.last().map(|s| s.offset).unwrap_or_default(),
+                planned_vus: crate::options::scenarios::max_planned(&plan),
+                started: test_started.clone(),
+            },
+            summary_opts.is_stdout_tty,
+            req.no_color,
+        )
+    });
+    control.set_status(ExecutionStatus::InitVus);
+    pool.init(planned_vus(&options)).map_err(RunError::script)?;
+    control.set_status(ExecutionStatus::InitDone);
+    // vus / vus_max gauges, sampled every second like k6 (from the end of the VU
+    // initialisation on, paused time included).
+    let gauges_stop = Arc::new(AtomicBool::new(false));
+    let gauges = {
+        let shared = shared.clone();
+        let pool = pool.clone();
+        let stop = gauges_stop.clone();
+        std::thread::Builder::new()
+            .name("vus-gauge".into())
+            .spawn(move || {
+                let mut next = Instant::now() + Duration::from_secs(1);
+                while !stop.load(Ordering::Relaxed) {
+                    if Instant::now() >= next {
+                        next += Duration::from_secs(1);
+                        let t = now_ns();
+                        let tags = TagSet::from_pairs(shared.global_tags.iter().cloned());
+                        let active =
+                            shared.counters.vus_active.load(Ordering::Relaxed).max(0) as f64;
+                        let _ = shared.samples.send(vec![
+                            Sample {
+                                metric: shared.builtin.vus.clone(),
+                                time_ns: t,
+                                value: active,
+                                tags: tags.clone(),
+                                metadata: None,
+                            },
+                            Sample {
+                                metric: shared.builtin.vus_max.clone(),
+                                time_ns: t,
+                                value: pool.initialized() as f64,
+                                tags,
+                                metadata: None,
+                            },
+                        ]);
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+            .ok()
+    };
+
+    // Signals: SIGINT/SIGTERM stop the test gracefully (exit 105).
+    {
+        let shared = shared.clone();
+        rt.spawn(async move {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                let Ok(mut int) = signal(SignalKind::interrupt()) else {
+                    return;
+                };
+                let Ok(mut term) = signal(SignalKind::terminate()) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = int.recv() => {},
+                    _ = term.recv() => {},
+                }
+                shared.request_abort(AbortReason::Signal);
+            }
+        });
+    }
+
+    let stop_all = Arc::new(AtomicBool::new(false));
+
+    // Abort watcher: turns an abort request into stop_all and interrupts VU 0.
+    {
+        let stop_all = stop_all.clone();
+        let lifecycle_signal = lifecycle_signal.clone();
+        std::thread::Builder::new()
+            .name("abort-watch".into())
+            .spawn(move || {
+                if abort_rx.recv().is_ok() {
+                    stop_all.store(true, Ordering::Relaxed);
+                    lifecycle_signal.cancel();
+                }
+            })
+            .ok();
+    }
+
+    if control.is_paused() {
+        control.set_status(ExecutionStatus::PausedBeforeRun);
+        control.wait_while_paused(&|| shared.aborted());
+    }
+    control.mark_started();
+    control.set_status(ExecutionStatus::Started);
+    *shared.test_start.lock() = Some(Instant::now());
+    *test_started.lock() = Some(Instant::now());
+    let test_start = Instant::now();
+
+    // setup()
+    let mut setup_data: Option<serde_json::Value> = None;
+    let mut early_exit: Option<i32> = None;
+    control.set_status(ExecutionStatus::Setup);
+    if !options.no_setup && exports.iter().any(|e| e == "setup") && !shared.aborted() {
+        match lifecycle.call("setup", Phase::Setup, None, options.setup_timeout) {
+            Ok(v) => setup_data = v,
+            Err(None) => {
+                console::error(&format!(
+                    "setup() execution timed out after {} seconds",
+                    options.setup_timeout.as_secs()
+                ));
+                early_exit = Some(exit::SETUP_TIMEOUT);
+            }
+            Err(Some(e)) if e.interrupted => {}
+            Err(Some(e)) => {
+                console::log(
+                    console::Level::Error,
+                    &e.message,
+                    &[("hint", "script exception")],
+                );
+                early_exit = Some(exit::SCRIPT_EXCEPTION);
+            }
+        }
+    }
+    let setup_data = Arc::new(setup_data);
+
+    // An abort in setup() skips the scenarios and teardown(), as in k6.
+    let aborted_in_setup = shared.aborted();
+    control.set_status(ExecutionStatus::Running);
+
+    // The scenarios, each on its own controller thread from its start time.
+    if early_exit.is_none() && !aborted_in_setup {
+        let env = RunEnv {
+            pool: pool.clone(),
+            shared: shared.clone(),
+            control: control.clone(),
+            setup_data: setup_data.clone(),
+            stop_all: stop_all.clone(),
+            start: Instant::now(),
+        };
+        for e in scenarios.run(&env) {
+            console::log(
+                console::Level::Error,
+                &e.message,
+                &[("hint", "script exception")],
+            );
+            early_exit.get_or_insert(exit::SCRIPT_EXCEPTION);
+        }
+    }
+    let aborted_by = shared.abort.lock().clone();
+
+    // teardown(data)
+    if early_exit.is_none()
+        && !options.no_teardown
+        && exports.iter().any(|e| e == "teardown")
+        && !aborted_in_setup
+    {
+        control.set_status(ExecutionStatus::Teardown);
+        lifecycle_signal.reset();
+        match lifecycle.call(
+            "teardown",
+            Phase::Teardown,
+            (*setup_data).clone(),
+            options.teardown_timeout,
+        ) {
+            Ok(_) => {}
+            Err(None) => {
+                console::error(&format!(
+                    "teardown() execution timed out after {} seconds",
+                    options.teardown_timeout.as_secs()
+                ));
+                early_exit = Some(exit::TEARDOWN_TIMEOUT);
+            }
+            Err(Some(e)) if e.interrupted => {}
+            Err(Some(e)) => {
+                console::log(
+                    console::Level::Error,
+                    &e.message,
+                    &[("hint", "script exception")],
+                );
+                early_exit = Some(exit::SCRIPT_EXCEPTION);
+            }
+        }
+    }
+    let elapsed = test_start.elapsed();
+    control.mark_ended();
+    control.set_status(if shared.aborted() {
+        ExecutionStatus::Interrupted
+    } else {
+        ExecutionStatus::Ended
+    });
+    gauges_stop.store(true, Ordering::Relaxed);
+    if let Some(g) = gauges {
+        let _ = g.join();
+    }
+    pool.shutdown();
+
+    // Drain the pipeline: every sender must be gone before it ends.
+    let test_failed = shared.counters.test_failed.load(Ordering::Relaxed);
+    // Every VU reported its activation done after sending its samples, so everything sent
+    // so far is ahead of this finish signal in the channel order.
+    let _ = finish_tx.send(());
+    let PipelineResult {
+        mut engine,
+        reports,
+    } = match pipeline.join() {
+        Ok(r) => r,
+        Err(_) => {
+            return Err(RunError {
+                code: 103,
+                message: "the metrics pipeline crashed".into(),
+                hint: None,
+            });
+        }
+    };
+    let verdict = if req.no_thresholds {
+        Default::default()
+    } else {
+        engine.evaluate_thresholds_final(elapsed)
+    };
+
+    // The progress display stops before the summary; k6 prints its last block after it.
+    let final_block = display.as_mut().and_then(|d| d.stop());
+
+    // Summary: handleSummary or the text summary, plus --summary-export.
+    let summary = engine
+        .summary(elapsed, &summary_opts)
+        .map_err(|e| RunError {
+            code: exit::INVALID_TREND_STAT,
+            message: e.to_string(),
+            hint: None,
+        })?;
+    if let Some(path) = &req.summary_export {
+        let text = summary.to_summary_export_string((*setup_data).clone());
+        if let Err(e) = std::fs::write(path, text) {
+            console::error(&format!(
+                "could not write the summary export {}: {e}",
+                path.display()
+            ));
+        }
+    }
+    if !req.no_summary {
+        let mut handled = false;
+        if exports.iter().any(|e| e == "handleSummary") {
+            let data = summary.to_handle_summary_data();
+            lifecycle_signal.reset();
+            match lifecycle.handle_summary(data, options.handle_summary_timeout) {
+                Ok(Some(files)) => {
+                    handled = true;
+                    write_summary_files(files);
+                }
+                Ok(None) => {}
+                Err(None) => {
+                    console::error("handleSummary() execution timed out");
+                }
+                Err(Some(e)) => {
+                    console::log(
+                        console::Level::Error,
+                        &e.message,
+                        &[("hint", "script exception")],
+                    );
+                }
+            }
+        }
+        if !handled {
+            let mode =
+                crate::metrics::summary::SummaryMode::parse(&req.summary_mode).unwrap_or_default();
+            print!(
+                "{}",
+                crate::metrics::summary_text::render_text_summary(&summary, mode)
+            );
+        }
+    }
+    if let Some(block) = final_block {
+        block.print();
+    }
+    for r in &reports {
+        if r.dropped > 0 || r.rejected > 0 {
+            console::warn(&format!(
+                "output {}: {} samples produced, {} written, {} rejected, {} dropped",
+                r.name, r.produced, r.written, r.rejected, r.dropped
+            ));
+        }
+    }
+    drop(rt);
+
+    if let Some(code) = early_exit {
+        return Ok(code);
+    }
+    if control.stopped() {
+        // k6 v1.1.0 exits with 103 when the test is stopped through the REST API.
+        return Ok(103);
+    }
+    if let Some(reason) = aborted_by {
+        match reason {
+            AbortReason::ScriptAbort(_) => return Ok(exit::SCRIPT_ABORTED),
+            AbortReason::Signal => return Ok(exit::EXTERNAL_ABORT),
+            AbortReason::Threshold(_) => return Ok(exit::THRESHOLDS_FAILED),
+        }
+    }
+    if verdict.any_failed {
+        if let Some(msg) = verdict.crossed_message() {
+            console::error(&msg);
+        }
+        return Ok(exit::THRESHOLDS_FAILED);
+    }
+    if test_failed {
+        console::error("test run was marked as failed");
+        return Ok(exit::MARKED_AS_FAILED);
+    }
+    Ok(exit::OK)
+}
+
+fn write_summary_files(files: Vec<(String, Vec<u8>)>) {
+    use std::io::Write;
+    for (dest, bytes) in files {
+        match dest.as_str() {
+            "stdout" => {
+                let _ = std::io::stdout().write_all(&bytes);
+            }
+            "stderr" => {
+                let _ = std::io::stderr().write_all(&bytes);
+            }
+            path => {
+                if let Err(e) = std::fs::write(path, &bytes) {
+                    console::error(&format!("could not write the summary file {path}: {e}"));
+                }
+            }
+        }
+    }
+}

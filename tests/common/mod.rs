@@ -1,0 +1,151 @@
+//! Shared helpers for end-to-end tests: an embedded target started in-process, a runner for
+//! the `rk6` binary, and readers for `--out json` lines and summary exports.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rk6::target::{BackgroundTarget, TargetConfig, spawn_background};
+use serde_json::Value;
+
+/// Starts the embedded httpbin-style target on a free port.
+pub fn target() -> BackgroundTarget {
+    spawn_background(TargetConfig {
+        listen: "127.0.0.1:0".parse().expect("valid address"),
+        tls: None,
+    })
+    .expect("the embedded target starts")
+}
+
+pub fn base_url(t: &BackgroundTarget) -> String {
+    format!("http://{}", t.local_addr())
+}
+
+/// A temporary directory with a script in it.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, content).expect("write script");
+        p
+    }
+}
+
+pub struct RunResult {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl RunResult {
+    fn from(o: Output) -> RunResult {
+        RunResult {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).to_string(),
+            stderr: String::from_utf8_lossy(&o.stderr).to_string(),
+        }
+    }
+}
+
+/// Runs `rk6 <args>` in `dir` with `envs` and returns its exit code and output.
+pub fn rk6(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> RunResult {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rk6"));
+    cmd.current_dir(dir).args(args).env("RK6_TEST", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    RunResult::from(cmd.output().expect("rk6 runs"))
+}
+
+/// `rk6 run -q --out json=out.json --summary-export=summary.json <script>` in the workspace.
+pub fn run_script(
+    ws: &Workspace,
+    script: &str,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> RunResult {
+    let path = ws.write("script.js", script);
+    let out = ws.path("out.json");
+    let sum = ws.path("summary.json");
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        "-q".into(),
+        format!("--out=json={}", out.display()),
+        format!("--summary-export={}", sum.display()),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push(path.display().to_string());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    rk6(ws.dir.path(), &refs, envs)
+}
+
+/// The Point lines of a k6 JSON output file.
+pub fn points(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "Point")
+        .collect()
+}
+
+/// Point counts per metric.
+pub fn counts_by_metric(points: &[Value]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for p in points {
+        *m.entry(p["metric"].as_str().unwrap_or_default().to_string())
+            .or_default() += 1;
+    }
+    m
+}
+
+/// Point counts per (metric, tag set), tags rendered as sorted `k=v` joined by `,`.
+pub fn counts_by_tagset(points: &[Value]) -> BTreeMap<(String, String), usize> {
+    let mut m = BTreeMap::new();
+    for p in points {
+        let tags = p["data"]["tags"]
+            .as_object()
+            .map(|o| {
+                let mut v: Vec<String> = o
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                    .collect();
+                v.sort();
+                v.join(",")
+            })
+            .unwrap_or_default();
+        *m.entry((p["metric"].as_str().unwrap_or_default().to_string(), tags))
+            .or_default() += 1;
+    }
+    m
+}
+
+/// Sum of values of a metric's points.
+pub fn sum_of(points: &[Value], metric: &str) -> f64 {
+    points
+        .iter()
+        .filter(|p| p["metric"] == metric)
+        .map(|p| p["data"]["value"].as_f64().unwrap_or(0.0))
+        .sum()
+}
+
+pub fn summary(ws: &Workspace) -> Value {
+    let text = std::fs::read_to_string(ws.path("summary.json")).unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
