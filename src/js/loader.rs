@@ -8,7 +8,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use boa_engine::module::{ModuleLoader, ModuleRequest, Referrer};
-use boa_engine::{Context, JsResult, JsString, Module, Source};
+use boa_engine::error::JsNativeErrorKind;
+use boa_engine::{Context, JsError, JsNativeError, JsResult, JsString, Module, Source};
 
 use super::modules;
 use super::runtime::RunShared;
@@ -37,6 +38,17 @@ const BUILTIN_REMOTE: &[(&str, &str)] = &[
         include_str!("jslib/k6-summary.js"),
     ),
 ];
+
+/// Boa's syntax errors say "line 2, col 11" but not which file; k6 prefixes the file URL, and
+/// with imports the user needs it to find the mistake.
+fn name_the_file(e: JsError, path: &Path, ctx: &mut Context) -> JsError {
+    match e.try_native(ctx) {
+        Ok(native) if matches!(native.kind(), JsNativeErrorKind::Syntax) => JsNativeError::syntax()
+            .with_message(format!("file://{}: {}", path.display(), native.message()))
+            .into(),
+        _ => e,
+    }
+}
 
 /// Where `https://host/path` imports are looked up: `$RK6_MODULE_CACHE/host/path`, default
 /// `~/.cache/rk6/modules/host/path`.
@@ -105,6 +117,7 @@ impl Loader {
             None,
             ctx,
         )
+        .map_err(|e| name_the_file(e, path, ctx))
     }
 
     fn load(&self, referrer: &Referrer, spec: &str, ctx: &mut Context) -> JsResult<Module> {

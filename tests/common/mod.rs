@@ -67,7 +67,14 @@ impl RunResult {
 /// Runs `rk6 <args>` in `dir` with `envs` and returns its exit code and output.
 pub fn rk6(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> RunResult {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rk6"));
-    cmd.current_dir(dir).args(args).env("RK6_TEST", "1");
+    cmd.current_dir(dir).env("RK6_TEST", "1");
+    // Tests run in parallel: the REST API's default 127.0.0.1:6565 would be contended, so it is
+    // off unless a test asks for an address.
+    if args.first() == Some(&"run") && !args.iter().any(|a| a.starts_with("--address")) {
+        cmd.arg("run").arg("--address=").args(&args[1..]);
+    } else {
+        cmd.args(args);
+    }
     for (k, v) in envs {
         cmd.env(k, v);
     }
