@@ -283,6 +283,8 @@ fn make_shared(
     }))
 }
 
+type SharedArrays = HashMap<String, Arc<crate::js::modules::data::Slot>>;
+
 /// Reads the script's exported options by evaluating it once in a throwaway VU, as k6 does.
 fn read_script_options(
     req: &RunRequest,
@@ -292,6 +294,7 @@ fn read_script_options(
         Option<serde_json::Value>,
         HashMap<PathBuf, Arc<[u8]>>,
         HashMap<PathBuf, Arc<str>>,
+        SharedArrays,
     ),
     RunError,
 > {
@@ -327,7 +330,9 @@ fn read_script_options(
     let opts = result.map_err(RunError::script)?;
     let files = shared.files.lock().clone();
     let sources = shared.sources.lock().clone();
-    Ok((opts, files, sources))
+    // SharedArrays built while reading options are kept, so their functions run once per test.
+    let shared_arrays = shared.shared_arrays.lock().clone();
+    Ok((opts, files, sources, shared_arrays))
 }
 
 /// Consolidates options: config file < script < env < flags.
@@ -363,7 +368,7 @@ pub fn consolidate(
 /// Reads options only (for `rk6 inspect`).
 pub fn inspect(req: &RunRequest) -> Result<serde_json::Value, RunError> {
     let rt = tokio_runtime()?;
-    let (script_opts, _, _) = read_script_options(req, rt.handle().clone())?;
+    let (script_opts, _, _, _) = read_script_options(req, rt.handle().clone())?;
     let options = consolidate(req, script_opts)?;
     Ok(options.inspect_json())
 }
@@ -582,7 +587,8 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         });
     }
     let rt = tokio_runtime()?;
-    let (script_opts, files, sources) = read_script_options(req, rt.handle().clone())?;
+    let (script_opts, files, sources, shared_arrays) =
+        read_script_options(req, rt.handle().clone())?;
     let options = Arc::new(consolidate(req, script_opts)?);
     let summary_opts = SummaryOptions {
         trend_stats: options.summary_trend_stats.clone(),
@@ -614,6 +620,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         files,
         sources,
     )?;
+    *shared.shared_arrays.lock() = shared_arrays;
 
     // Outputs and the metrics pipeline.
     let out_ctx = OutputContext {

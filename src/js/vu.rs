@@ -436,6 +436,7 @@ impl Vu {
 fn install_globals(ctx: &mut Context, shared: &Arc<RunShared>, id: u64) -> JsResult<()> {
     super::console::install(ctx)?;
     super::modules::timers::install_globals(ctx)?;
+    super::modules::webcrypto::install_globals(ctx)?;
     ctx.register_global_property(JsString::from("__VU"), id as f64, Attribute::all())?;
     ctx.register_global_property(JsString::from("__ITER"), 0, Attribute::all())?;
     let mut env = ObjectInitializer::new(ctx);

@@ -2,11 +2,15 @@
 //! of one exports object, which is also the default export (`import http from 'k6/http'` and
 //! `import { get } from 'k6/http'` both work).
 
+pub mod crypto;
+pub mod data;
+pub mod encoding;
 pub mod execution;
 pub mod http;
 pub mod k6;
 pub mod metrics;
 pub mod timers;
+pub mod webcrypto;
 
 use boa_engine::module::SyntheticModuleInitializer;
 use boa_engine::{Context, JsObject, JsResult, JsString, Module};
@@ -20,6 +24,9 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     ("k6/metrics", metrics::EXPORTS, metrics::exports),
     ("k6/execution", execution::EXPORTS, execution::exports),
     ("k6/timers", timers::EXPORTS, timers::exports),
+    ("k6/data", data::EXPORTS, data::exports),
+    ("k6/encoding", encoding::EXPORTS, encoding::exports),
+    ("k6/crypto", crypto::EXPORTS, crypto::exports),
 ];
 
 /// The synthetic module for a built-in specifier, or `None` when `spec` is not built in.
