@@ -16,7 +16,7 @@ use crate::executor::{RunEnv, ScenarioSet, VuPool};
 use crate::http::transport::TransportConfig;
 use crate::js::console;
 use crate::js::runtime::{AbortReason, ExecutionCounters, Phase, RunShared, SystemTags};
-use crate::js::vu::{ScriptError, Vu};
+use crate::js::vu::{ScriptError, SummaryFiles, Vu};
 use crate::metrics::engine::MetricsEngine;
 use crate::metrics::registry::{BuiltinMetrics, Registry, ThresholdIndex};
 use crate::metrics::sample::{Sample, SampleBatch, TagSet, now_ns};
@@ -102,7 +102,7 @@ enum LifecycleCall {
     },
     HandleSummary {
         data: serde_json::Value,
-        reply: Sender<Result<Option<Vec<(String, Vec<u8>)>>, ScriptError>>,
+        reply: Sender<Result<Option<SummaryFiles>, ScriptError>>,
     },
     /// Which of `names` the script exports as functions.
     Exports {
@@ -188,7 +188,7 @@ impl LifecycleVu {
         &self,
         data: serde_json::Value,
         timeout: Duration,
-    ) -> Result<Option<Vec<(String, Vec<u8>)>>, Option<ScriptError>> {
+    ) -> Result<Option<SummaryFiles>, Option<ScriptError>> {
         let (reply, rx) = bounded(1);
         let _ = self.tx.send(LifecycleCall::HandleSummary { data, reply });
         match rx.recv_timeout(timeout) {
@@ -285,19 +285,20 @@ fn make_shared(
 
 type SharedArrays = HashMap<String, Arc<crate::js::modules::data::Slot>>;
 
+/// What evaluating the script once for its options leaves behind for the real run: the files
+/// and sources it read and the SharedArrays it built, so none of them is read or built twice.
+struct ScriptPreload {
+    options: Option<serde_json::Value>,
+    files: HashMap<PathBuf, Arc<[u8]>>,
+    sources: HashMap<PathBuf, Arc<str>>,
+    shared_arrays: SharedArrays,
+}
+
 /// Reads the script's exported options by evaluating it once in a throwaway VU, as k6 does.
 fn read_script_options(
     req: &RunRequest,
     tokio: tokio::runtime::Handle,
-) -> Result<
-    (
-        Option<serde_json::Value>,
-        HashMap<PathBuf, Arc<[u8]>>,
-        HashMap<PathBuf, Arc<str>>,
-        SharedArrays,
-    ),
-    RunError,
-> {
+) -> Result<ScriptPreload, RunError> {
     let options = Arc::new(Options::from_raw(Layer::new()).map_err(|e| RunError::config(e.0))?);
     let registry = Arc::new(Registry::new(ThresholdIndex::default()));
     let (tx, _rx) = unbounded();
@@ -332,7 +333,12 @@ fn read_script_options(
     let sources = shared.sources.lock().clone();
     // SharedArrays built while reading options are kept, so their functions run once per test.
     let shared_arrays = shared.shared_arrays.lock().clone();
-    Ok((opts, files, sources, shared_arrays))
+    Ok(ScriptPreload {
+        options: opts,
+        files,
+        sources,
+        shared_arrays,
+    })
 }
 
 /// Consolidates options: config file < script < env < flags.
@@ -368,8 +374,8 @@ pub fn consolidate(
 /// Reads options only (for `rk6 inspect`).
 pub fn inspect(req: &RunRequest) -> Result<serde_json::Value, RunError> {
     let rt = tokio_runtime()?;
-    let (script_opts, _, _, _) = read_script_options(req, rt.handle().clone())?;
-    let options = consolidate(req, script_opts)?;
+    let preload = read_script_options(req, rt.handle().clone())?;
+    let options = consolidate(req, preload.options)?;
     Ok(options.inspect_json())
 }
 
@@ -418,16 +424,27 @@ fn start_output(mut out: Box<dyn Output>, stop_deadline: Duration) -> anyhow::Re
     })
 }
 
+/// What the metrics thread listens to: samples from the VUs, the end-of-test signal, and
+/// snapshot requests from the REST API.
+struct PipelineInputs {
+    samples: Receiver<SampleBatch>,
+    finish: Receiver<()>,
+    queries: Receiver<crate::api::MetricsQuery>,
+}
+
 fn spawn_pipeline(
     mut engine: MetricsEngine,
-    rx: Receiver<SampleBatch>,
-    finish: Receiver<()>,
+    inputs: PipelineInputs,
     mut outputs: Vec<OutputWorker>,
     shared: Arc<RunShared>,
     evaluate: bool,
-    queries: Receiver<crate::api::MetricsQuery>,
     summary_opts: SummaryOptions,
 ) -> std::thread::JoinHandle<PipelineResult> {
+    let PipelineInputs {
+        samples: rx,
+        finish,
+        queries,
+    } = inputs;
     std::thread::Builder::new()
         .name("metrics".into())
         .spawn(move || {
@@ -587,8 +604,12 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         });
     }
     let rt = tokio_runtime()?;
-    let (script_opts, files, sources, shared_arrays) =
-        read_script_options(req, rt.handle().clone())?;
+    let ScriptPreload {
+        options: script_opts,
+        files,
+        sources,
+        shared_arrays,
+    } = read_script_options(req, rt.handle().clone())?;
     let options = Arc::new(consolidate(req, script_opts)?);
     let summary_opts = SummaryOptions {
         trend_stats: options.summary_trend_stats.clone(),
@@ -650,7 +671,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     let exports = lifecycle.exports(wanted);
     for s in &options.scenarios {
         // Checked now so a typo fails before the test starts, as in k6.
-        if !exports.iter().any(|e| *e == s.exec) {
+        if !exports.contains(&s.exec) {
             let msg = if s.exec == "default" {
                 "no exported functions in script".to_string()
             } else {
@@ -668,12 +689,14 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     let (query_tx, query_rx) = unbounded::<crate::api::MetricsQuery>();
     let pipeline = spawn_pipeline(
         engine,
-        samples_rx,
-        finish_rx,
+        PipelineInputs {
+            samples: samples_rx,
+            finish: finish_rx,
+            queries: query_rx,
+        },
         workers,
         shared.clone(),
         !req.no_thresholds,
-        query_rx,
         summary_opts.clone(),
     );
 

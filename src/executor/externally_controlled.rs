@@ -59,7 +59,7 @@ pub fn run(run: &ScenarioRun, duration: Duration) -> Result<(), ScriptError> {
                 .vus_max
                 .store(max_now.max(p.max_vus), Ordering::Relaxed);
             let target = if p.paused { 0 } else { p.vus as usize };
-            idle.sort_by(|a, b| b.id.cmp(&a.id));
+            idle.sort_by_key(|v| std::cmp::Reverse(v.id));
             while active.len() < target {
                 let Some(vu) = idle.pop() else {
                     break;

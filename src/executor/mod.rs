@@ -261,7 +261,7 @@ impl VuPool {
     fn give_back(&self, handles: Vec<VuHandle>) {
         let mut idle = self.idle.lock();
         idle.extend(handles);
-        idle.sort_by(|a, b| b.id.cmp(&a.id));
+        idle.sort_by_key(|v| std::cmp::Reverse(v.id));
     }
 
     /// Takes an idle VU (lowest id first). When none is idle (a scenario of the plan still

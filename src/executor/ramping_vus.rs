@@ -199,9 +199,8 @@ pub fn run(
         }
     }
     let mut acts = s.acts;
-    if run.aborted() {
-        acts.cancel_all(run);
-    } else if !acts.wait_all(run, None) {
+    // An aborted run does not wait for iterations; `||` keeps that short-circuit.
+    if run.aborted() || !acts.wait_all(run, None) {
         acts.cancel_all(run);
     }
     Ok(())

@@ -7,8 +7,8 @@ use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use boa_engine::module::{ModuleLoader, ModuleRequest, Referrer};
 use boa_engine::error::JsNativeErrorKind;
+use boa_engine::module::{ModuleLoader, ModuleRequest, Referrer};
 use boa_engine::{Context, JsError, JsNativeError, JsResult, JsString, Module, Source};
 
 use super::modules;

@@ -41,6 +41,10 @@ pub enum IterationOutcome {
     Interrupted,
 }
 
+/// What `handleSummary` asked to write: `(destination, bytes)` pairs, destination being
+/// `stdout`, `stderr` or a file path.
+pub type SummaryFiles = Vec<(String, Vec<u8>)>;
+
 pub struct Vu {
     pub ctx: Context,
     pub event_loop: Rc<EventLoop>,
@@ -261,7 +265,7 @@ impl Vu {
     pub fn call_handle_summary(
         &mut self,
         data: &serde_json::Value,
-    ) -> Result<Option<Vec<(String, Vec<u8>)>>, ScriptError> {
+    ) -> Result<Option<SummaryFiles>, ScriptError> {
         let Some(f) = self.function("handleSummary") else {
             return Ok(None);
         };

@@ -321,7 +321,7 @@ pub fn layer_from_env(
             "K6_VUS" => ("vus", num(k, v)?),
             "K6_ITERATIONS" => ("iterations", num(k, v)?),
             "K6_DURATION" => ("duration", json!(v)),
-            "K6_STAGES" => ("stages", stages_from_cli(&[v.clone()])?),
+            "K6_STAGES" => ("stages", stages_from_cli(std::slice::from_ref(v))?),
             "K6_NO_SETUP" => ("noSetup", boolean(k, v)?),
             "K6_NO_TEARDOWN" => ("noTeardown", boolean(k, v)?),
             "K6_SETUP_TIMEOUT" => ("setupTimeout", json!(v)),

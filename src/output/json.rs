@@ -52,7 +52,7 @@ pub fn go_float(v: f64, out: &mut String) {
     let abs = v.abs();
     if v.fract() == 0.0 && abs < 1e21 {
         let _ = write!(out, "{}", v as i64);
-    } else if abs != 0.0 && (abs < 1e-6 || abs >= 1e21) {
+    } else if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let s = format!("{v:e}");
         // Go writes e-07, Rust e-7.
         match s.split_once('e') {
