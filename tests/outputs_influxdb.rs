@@ -505,3 +505,107 @@ fn v2_api_uses_org_bucket_and_token() {
         assert_eq!(auth, "Token s3cret");
     }
 }
+
+#[path = "common/mod.rs"]
+mod common;
+
+/// The real k6 binary, for side-by-side checks: `$RK6_K6` or the venv `.ci/setup-outputs.sh`
+/// installs k6 v1.1.0 into.
+fn k6_binary() -> PathBuf {
+    std::env::var("RK6_K6")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("/opt/k6/bin/k6"))
+}
+
+const K6_SCRIPT: &str = r#"
+import http from 'k6/http';
+import { check, group } from 'k6';
+import { Counter, Rate } from 'k6/metrics';
+const items = new Counter('items_total');
+const ok = new Rate('ok_rate');
+export const options = { vus: 3, iterations: 30 };
+export default function () {
+  group('api', () => {
+    const r = http.get(`${__ENV.BASE}/get?i=${__ITER}`, { tags: { name: 'get' } });
+    check(r, { 'is 200': (x) => x.status === 200 });
+    ok.add(r.status === 200);
+  });
+  http.post(`${__ENV.BASE}/post`, 'x=1');
+  http.get(`${__ENV.BASE}/status/404`);
+  items.add(1, { kind: 'b' });
+}
+"#;
+
+/// Measurements whose point counts depend on wall time (sampled each second), not on the script.
+const TIMED: &[&str] = &["vus", "vus_max"];
+
+fn tag_keys(influx: &Influxd, db: &str, measurement: &str) -> Vec<String> {
+    let v = influx.query(db, &format!("SHOW TAG KEYS FROM \"{measurement}\""));
+    let mut keys: Vec<String> = v["results"][0]["series"][0]["values"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p[0].as_str().map(str::to_string))
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// `rk6 run --out influxdb=...` finds every sample of the run in InfluxDB, per measurement, and
+/// writes the same measurements, tag keys and (script-determined) point counts as k6 v1.1.0
+/// writes for the same script into a second database.
+#[test]
+fn binary_run_matches_k6_in_influxdb() {
+    let t = common::target();
+    let base = common::base_url(&t);
+    let influx = Influxd::start();
+    let ws = common::Workspace::new();
+    let out = format!("--out=influxdb={}/rk6run", influx.url());
+    let r = common::run_script(&ws, K6_SCRIPT, &[&out], &[("BASE", &base)]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let json: HashMap<String, u64> =
+        common::counts_by_metric(&common::points(&ws.path("out.json")))
+            .into_iter()
+            .map(|(k, v)| (k, v as u64))
+            .collect();
+    assert_eq!(json["http_reqs"], 90);
+    let rk6_counts = influx.counts("rk6run");
+    assert_eq!(rk6_counts, json, "stderr: {}", r.stderr);
+
+    let k6 = k6_binary();
+    assert!(
+        k6.exists(),
+        "k6 v1.1.0 not found at {}: run .ci/setup-outputs.sh (or set RK6_K6)",
+        k6.display()
+    );
+    let script = ws.write("k6.js", K6_SCRIPT);
+    let status = Command::new(&k6)
+        .current_dir(ws.dir.path())
+        .args(["run", "-q", "--no-summary", "--address="])
+        .arg(format!("--out=influxdb={}/k6run", influx.url()))
+        .arg(&script)
+        .env("BASE", &base)
+        .env("K6_NO_USAGE_REPORT", "true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("k6 runs");
+    assert!(status.success(), "k6 failed: {status}");
+    let k6_counts = influx.counts("k6run");
+    let mut k6_names: Vec<&String> = k6_counts.keys().collect();
+    let mut rk6_names: Vec<&String> = rk6_counts.keys().collect();
+    k6_names.sort();
+    rk6_names.sort();
+    assert_eq!(rk6_names, k6_names, "measurements");
+    for (name, n) in &k6_counts {
+        assert_eq!(
+            tag_keys(&influx, "rk6run", name),
+            tag_keys(&influx, "k6run", name),
+            "tag keys of {name}"
+        );
+        if !TIMED.contains(&name.as_str()) {
+            assert_eq!(rk6_counts[name], *n, "points of {name}");
+        }
+    }
+}

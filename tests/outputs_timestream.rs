@@ -616,3 +616,64 @@ fn moto_existing_table_is_not_replaced() {
     let records = moto_records(&moto, "rk6keep", "samples");
     assert_eq!(records.len() as u64, r1.written + r2.written);
 }
+
+#[path = "common/mod.rs"]
+mod common;
+
+/// A k6 script with requests, checks, groups and a custom metric, run by the `rk6` binary with
+/// `--out timestream` into moto and `--out json` beside it: every sample in the JSON output is
+/// a Timestream measure, per metric, and every WriteRecords call obeys Timestream's rules.
+fn binary_run_into_moto(format: &str, db: &str) {
+    let t = common::target();
+    let base = common::base_url(&t);
+    let moto = start_moto();
+    let (proxy, st) = recording_proxy(moto.url.clone());
+    let mut env = moto_env(&proxy, &[("K6_TIMESTREAM_RECORD_FORMAT", format)]);
+    env.push(("BASE".into(), base));
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let ws = common::Workspace::new();
+    let script = r#"
+import http from 'k6/http';
+import { check, group } from 'k6';
+import { Counter, Trend } from 'k6/metrics';
+const items = new Counter('items_total');
+const work = new Trend('work_ms', true);
+export const options = { vus: 4, iterations: 40 };
+export default function () {
+  group('api', () => {
+    const r = http.get(`${__ENV.BASE}/get?i=${__ITER}`);
+    check(r, { 'is 200': (x) => x.status === 200 });
+  });
+  http.get(`${__ENV.BASE}/status/503`);
+  items.add(2, { kind: 'a' });
+  work.add(__ITER);
+}
+"#;
+    let arg = format!("--out=timestream={db}.samples");
+    let r = common::run_script(&ws, script, &[&arg], &env_ref);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let json_counts: HashMap<String, u64> =
+        common::counts_by_metric(&common::points(&ws.path("out.json")))
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v as u64))
+            .collect();
+    assert_eq!(json_counts["http_reqs"], 80);
+    let records = moto_records(&moto, db, "samples");
+    assert_eq!(per_measure(&records), json_counts, "stderr: {}", r.stderr);
+    assert_eq!(*st.problems.lock(), Vec::<String>::new());
+    let keys = st.keys.lock();
+    let mut unique = keys.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), keys.len(), "a (dimensions, measure, time) key repeats");
+}
+
+#[test]
+fn binary_single_format_writes_every_sample_to_moto() {
+    binary_run_into_moto("single", "rk6binsingle");
+}
+
+#[test]
+fn binary_multi_format_writes_every_sample_to_moto() {
+    binary_run_into_moto("multi", "rk6binmulti");
+}
