@@ -968,7 +968,8 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             message: e.to_string(),
             hint: None,
         })?;
-    if let Some(path) = &req.summary_export {
+    // k6 v1.1.0 writes no --summary-export file under --no-summary either.
+    if let Some(path) = req.summary_export.as_ref().filter(|_| !req.no_summary) {
         let text = summary.to_summary_export_string((*setup_data).clone());
         if let Err(e) = std::fs::write(path, text) {
             console::error(&format!(
@@ -980,6 +981,9 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     if !req.no_summary {
         let mut handled = false;
         if exports.iter().any(|e| e == "handleSummary") {
+            // k6 passes setup()'s result to handleSummary as `data.setup_data`.
+            let mut summary = summary.clone();
+            summary.setup_data = (*setup_data).clone();
             let data = summary.to_handle_summary_data();
             lifecycle_signal.reset();
             match lifecycle.handle_summary(data, options.handle_summary_timeout) {
@@ -989,7 +993,10 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
                 }
                 Ok(None) => {}
                 Err(None) => {
-                    console::error("handleSummary() execution timed out");
+                    console::error(&format!(
+                        "handleSummary() execution timed out after {} seconds",
+                        options.handle_summary_timeout.as_secs_f64()
+                    ));
                 }
                 Err(Some(e)) => {
                     console::log(
@@ -1051,6 +1058,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
 
 fn write_summary_files(files: Vec<(String, Vec<u8>)>) {
     use std::io::Write;
+    let mut failed = Vec::new();
     for (dest, bytes) in files {
         match dest.as_str() {
             "stdout" => {
@@ -1061,9 +1069,23 @@ fn write_summary_files(files: Vec<(String, Vec<u8>)>) {
             }
             path => {
                 if let Err(e) = std::fs::write(path, &bytes) {
-                    console::error(&format!("could not write the summary file {path}: {e}"));
+                    // Go's wording: "open out/x.txt: no such file or directory".
+                    let text = e.to_string();
+                    let text = text.split(" (os error").next().unwrap_or(&text);
+                    let mut cs = text.chars();
+                    let text: String = cs
+                        .next()
+                        .map(|c| c.to_lowercase().chain(cs).collect())
+                        .unwrap_or_default();
+                    failed.push(format!("\t- could not open '{path}': open {path}: {text}"));
                 }
             }
         }
+    }
+    if !failed.is_empty() {
+        crate::js::vu::summary_error(&format!(
+            "Could not save some summary information:\n{}",
+            failed.join("\n")
+        ));
     }
 }

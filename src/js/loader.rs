@@ -37,6 +37,34 @@ const BUILTIN_REMOTE: &[(&str, &str)] = &[
         "https://jslib.k6.io/k6-summary/0.0.1/index.js",
         include_str!("jslib/k6-summary.js"),
     ),
+    (
+        "https://jslib.k6.io/k6-utils/1.0.0/index.js",
+        include_str!("jslib/k6-utils.js"),
+    ),
+    (
+        "https://jslib.k6.io/k6-utils/1.1.0/index.js",
+        include_str!("jslib/k6-utils.js"),
+    ),
+    (
+        "https://jslib.k6.io/k6-utils/1.2.0/index.js",
+        include_str!("jslib/k6-utils.js"),
+    ),
+    (
+        "https://jslib.k6.io/k6-utils/1.3.0/index.js",
+        include_str!("jslib/k6-utils.js"),
+    ),
+    (
+        "https://jslib.k6.io/k6-utils/1.4.0/index.js",
+        include_str!("jslib/k6-utils.js"),
+    ),
+    (
+        "https://jslib.k6.io/k6-utils/1.5.0/index.js",
+        include_str!("jslib/k6-utils.js"),
+    ),
+    (
+        "https://jslib.k6.io/k6-utils/1.6.0/index.js",
+        include_str!("jslib/k6-utils.js"),
+    ),
 ];
 
 /// Boa's syntax errors say "line 2, col 11" but not which file; k6 prefixes the file URL, and

@@ -272,7 +272,7 @@ impl Vu {
         self.set_phase(Phase::HandleSummary);
         let shared = self.state.borrow().shared.clone();
         let _guard = shared.tokio.enter();
-        let result = (|| -> JsResult<Vec<(String, Vec<u8>)>> {
+        let result = (|| -> JsResult<Option<SummaryFiles>> {
             let arg = JsValue::from_json(data, &mut self.ctx)?;
             let v = futures_lite::future::block_on(call_and_drain(
                 &self.event_loop,
@@ -280,10 +280,17 @@ impl Vu {
                 &f,
                 &[arg],
             ))?;
-            let mut out = Vec::new();
+            // k6 v1.1.0: undefined/null prints the default summary; anything else that is
+            // not an object, or holds a value other than a string or binary data, is
+            // reported and nothing is written.
+            if v.is_undefined() || v.is_null() {
+                return Ok(None);
+            }
             let Some(obj) = v.as_object() else {
-                return Ok(out);
+                summary_error("handleSummary() should return a map with string keys");
+                return Ok(Some(Vec::new()));
             };
+            let mut out = Vec::new();
             for key in obj.own_property_keys(&mut self.ctx)? {
                 let name = match &key {
                     boa_engine::property::PropertyKey::String(s) => s.to_std_string_escaped(),
@@ -291,18 +298,22 @@ impl Vu {
                     boa_engine::property::PropertyKey::Symbol(_) => continue,
                 };
                 let val = obj.get(key, &mut self.ctx)?;
-                let bytes = match super::bytes::binary_bytes(&val, &mut self.ctx)? {
-                    Some(b) => b,
-                    None => val
-                        .to_string(&mut self.ctx)?
-                        .to_std_string_escaped()
-                        .into_bytes(),
+                let bytes = if let Some(s) = val.as_string() {
+                    s.to_std_string_escaped().into_bytes()
+                } else if let Some(b) = super::bytes::binary_bytes(&val, &mut self.ctx)? {
+                    b
+                } else {
+                    summary_error(&format!(
+                        "error handling summary object {name}: invalid type {}, it needs to be a string or ArrayBuffer",
+                        go_type_name(&val)
+                    ));
+                    return Ok(Some(Vec::new()));
                 };
                 out.push((name, bytes));
             }
-            Ok(out)
+            Ok(Some(out))
         })();
-        result.map(Some).map_err(|e| ScriptError {
+        result.map_err(|e| ScriptError {
             message: format_exception(&e, &mut self.ctx),
             interrupted: false,
         })
@@ -437,8 +448,42 @@ impl Vu {
     }
 }
 
+/// k6's log line for a handleSummary result it cannot use.
+pub fn summary_error(error: &str) {
+    super::console::log(
+        super::console::Level::Error,
+        "failed to handle the end-of-test summary",
+        &[("error", error)],
+    );
+}
+
+/// Go's name for the type of an exported JS value, as k6's messages show it.
+fn go_type_name(v: &JsValue) -> &'static str {
+    if v.is_undefined() || v.is_null() {
+        "<nil>"
+    } else if let Some(n) = v.as_number() {
+        if n.fract() == 0.0 && n.is_finite() {
+            "int64"
+        } else {
+            "float64"
+        }
+    } else if v.is_boolean() {
+        "bool"
+    } else if v.as_object().is_some_and(|o| o.is_array()) {
+        "[]interface {}"
+    } else if v.as_callable().is_some() {
+        "func(goja.FunctionCall) goja.Value"
+    } else {
+        "map[string]interface {}"
+    }
+}
+
 fn install_globals(ctx: &mut Context, shared: &Arc<RunShared>, id: u64) -> JsResult<()> {
     super::console::install(ctx)?;
+    // k6 offers res.html() whether or not the script imports k6/html.
+    ctx.insert_data(super::modules::http::ResponseHtmlHook(
+        super::modules::html::response_html,
+    ));
     super::modules::timers::install_globals(ctx)?;
     super::modules::webcrypto::install_globals(ctx)?;
     ctx.register_global_property(JsString::from("__VU"), id as f64, Attribute::all())?;

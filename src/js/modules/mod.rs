@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod data;
 pub mod encoding;
 pub mod execution;
+pub mod html;
 pub mod http;
 pub mod k6;
 pub mod metrics;
@@ -27,6 +28,7 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     ("k6/data", data::EXPORTS, data::exports),
     ("k6/encoding", encoding::EXPORTS, encoding::exports),
     ("k6/crypto", crypto::EXPORTS, crypto::exports),
+    ("k6/html", html::EXPORTS, html::exports),
 ];
 
 /// The synthetic module for a built-in specifier, or `None` when `spec` is not built in.
