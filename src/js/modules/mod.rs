@@ -5,6 +5,7 @@
 pub mod execution;
 pub mod http;
 pub mod k6;
+pub mod kv;
 pub mod metrics;
 pub mod timers;
 
@@ -20,6 +21,7 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     ("k6/metrics", metrics::EXPORTS, metrics::exports),
     ("k6/execution", execution::EXPORTS, execution::exports),
     ("k6/timers", timers::EXPORTS, timers::exports),
+    ("k6/x/kv", kv::EXPORTS, kv::exports),
 ];
 
 /// The synthetic module for a built-in specifier, or `None` when `spec` is not built in.
