@@ -9,6 +9,7 @@ pub mod execution;
 pub mod html;
 pub mod http;
 pub mod k6;
+pub mod kv;
 pub mod metrics;
 pub mod timers;
 pub mod webcrypto;
@@ -29,6 +30,7 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     ("k6/encoding", encoding::EXPORTS, encoding::exports),
     ("k6/crypto", crypto::EXPORTS, crypto::exports),
     ("k6/html", html::EXPORTS, html::exports),
+    ("k6/x/kv", kv::EXPORTS, kv::exports),
 ];
 
 /// The synthetic module for a built-in specifier, or `None` when `spec` is not built in.
