@@ -276,7 +276,6 @@ fn make_shared(
         system_tags: SystemTags::from_option(options.system_tags.as_deref()),
         global_tags,
         shared_arrays: Mutex::new(HashMap::new()),
-        kv: Mutex::new(None),
         quiet: req.quiet,
         http_config,
         options,

@@ -665,7 +665,11 @@ export default function () {
     let mut unique = keys.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(unique.len(), keys.len(), "a (dimensions, measure, time) key repeats");
+    assert_eq!(
+        unique.len(),
+        keys.len(),
+        "a (dimensions, measure, time) key repeats"
+    );
 }
 
 #[test]

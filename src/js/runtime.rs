@@ -68,7 +68,6 @@ pub struct RunShared {
     pub global_tags: Vec<(Arc<str>, Arc<str>)>,
     /// Values shared between VUs by `k6/data` SharedArray, keyed by name.
     pub shared_arrays: Mutex<HashMap<String, Arc<super::modules::data::Slot>>>,
-    pub kv: Mutex<Option<Arc<dyn std::any::Any + Send + Sync>>>,
     pub quiet: bool,
     pub http_config: Arc<crate::http::transport::TransportConfig>,
 }
