@@ -364,3 +364,56 @@ fn inspect_prints_consolidated_options() {
     assert_eq!(v["thresholds"]["http_reqs"][0], "count>0");
     assert!(v["iterations"].is_null());
 }
+
+#[test]
+fn several_outputs_at_once_json_gz_and_csv() {
+    // Every output reads the same samples: the gzipped JSON lines, the plain JSON and the CSV
+    // rows carry the same number of points per metric.
+    let t = target();
+    let base = base_url(&t);
+    let ws = Workspace::new();
+    let gz = ws.path("out.json.gz");
+    let csv = ws.path("out.csv");
+    let script = "import http from 'k6/http';\nexport const options = { vus: 2, iterations: 6 };\nexport default function () { http.get(`${__ENV.BASE}/get`); }\n";
+    let r = run_script(
+        &ws,
+        script,
+        &[
+            &format!("--out=json={}", gz.display()),
+            &format!("--out=csv={}", csv.display()),
+        ],
+        &[("BASE", &base), ("K6_CSV_TIME_FORMAT", "unix_milli")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let plain = counts_by_metric(&points(&ws.path("out.json")));
+    assert_eq!(plain["http_reqs"], 6);
+
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(&gz).expect("gz written")),
+        &mut text,
+    )
+    .expect("valid gzip");
+    let unzipped: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "Point")
+        .collect();
+    assert_eq!(counts_by_metric(&unzipped), plain);
+
+    let rows = std::fs::read_to_string(&csv).expect("csv written");
+    let mut lines = rows.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata"
+        ),
+        "k6 v1.1.0's CSV header"
+    );
+    let mut csv_counts = std::collections::BTreeMap::new();
+    for l in lines {
+        let name = l.split(',').next().unwrap_or_default().to_string();
+        *csv_counts.entry(name).or_insert(0usize) += 1;
+    }
+    assert_eq!(csv_counts, plain);
+}
