@@ -25,9 +25,9 @@ declare module 'k6/x/kv' {
 
   export interface OpenKvOptions {
     /** @default "disk" */
-    backend?: Backend;
+    backend?: Backend | (string & {});
     /** @default "json" */
-    serialization?: Serialization;
+    serialization?: Serialization | (string & {});
     /**
      * The disk file (relative to the working directory), and the default file of
      * `backup()`/`restore()` for both backends.
