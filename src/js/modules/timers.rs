@@ -49,7 +49,24 @@ fn clear(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
     Ok(JsValue::undefined())
 }
 
+/// The module's exports are the global functions themselves (`import { setTimeout } from
+/// 'k6/timers'` is `=== globalThis.setTimeout` in k6), so scripts comparing or patching them
+/// see one function.
 pub fn exports(ctx: &mut Context) -> JsResult<JsObject> {
+    let global = ctx.global_object();
+    let obj = JsObject::with_object_proto(ctx.intrinsics());
+    for name in EXPORTS {
+        let key = JsString::from(*name);
+        let f = global.get(key.clone(), ctx)?;
+        if !f.is_callable() {
+            return new_functions(ctx);
+        }
+        obj.set(key, f, false, ctx)?;
+    }
+    Ok(obj)
+}
+
+fn new_functions(ctx: &mut Context) -> JsResult<JsObject> {
     Ok(ObjectInitializer::new(ctx)
         .function(
             NativeFunction::from_fn_ptr(set_timeout),
@@ -76,7 +93,7 @@ pub fn exports(ctx: &mut Context) -> JsResult<JsObject> {
 
 /// Installs the timer functions as globals, as k6 does.
 pub fn install_globals(ctx: &mut Context) -> JsResult<()> {
-    let obj = exports(ctx)?;
+    let obj = new_functions(ctx)?;
     for name in EXPORTS {
         let f = obj.get(JsString::from(*name), ctx)?;
         ctx.register_global_property(JsString::from(*name), f, ALL)?;

@@ -1,0 +1,170 @@
+//! End-to-end tests of the script surface around modules: `k6/timers`, module resolution
+//! (missing files, remote `https://` imports from the local cache) and the CSV output's time
+//! formats. Every expectation was confirmed by running the same script on k6 v1.1.0 (remote
+//! imports: k6 downloads them; rk6 reads its cache, see the README).
+
+mod common;
+
+use common::*;
+
+const TIMERS: &str = r#"
+import { setTimeout as st, clearTimeout as ct, setInterval as si, clearInterval as ci } from 'k6/timers';
+import timers from 'k6/timers';
+import { check } from 'k6';
+export const options = { iterations: 2 };
+export default async function () {
+  let n = 0, cleared = 0;
+  const h = st(() => { cleared++; }, 5);
+  ct(h);
+  await new Promise((r) => { const i = si(() => { n++; if (n === 3) { ci(i); r(); } }, 2); });
+  const order = [];
+  st(() => order.push('b'), 10); st(() => order.push('a'), 1);
+  await new Promise((r) => timers.setTimeout(r, 20));
+  check(null, {
+    'interval ran 3 times': () => n === 3,
+    'cleared timeout never ran': () => cleared === 0,
+    'timers fire by due time': () => order.join('') === 'ab',
+    'module exports are the globals': () => st === globalThis.setTimeout && timers.clearInterval === globalThis.clearInterval,
+  });
+  // Not awaited: the iteration still waits for it (k6 logs it inside the iteration).
+  st(() => console.log(`late timer ${__ITER}`), 30);
+}
+"#;
+
+#[test]
+fn k6_timers_module_matches_k6() {
+    let ws = Workspace::new();
+    let r = run_script(&ws, TIMERS, &[], &[]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    // k6 v1.1.0: all four checks pass in both iterations; both late timers log.
+    let checks = &summary(&ws)["root_group"]["checks"];
+    for name in [
+        "interval ran 3 times",
+        "cleared timeout never ran",
+        "timers fire by due time",
+        "module exports are the globals",
+    ] {
+        assert_eq!(checks[name]["passes"], 2, "{name}: {}", checks[name]);
+        assert_eq!(checks[name]["fails"], 0, "{name}");
+    }
+    assert!(r.stderr.contains("late timer 0"), "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("late timer 1"), "stderr: {}", r.stderr);
+    // The iteration lasted until the late timer fired (k6: ~78 ms).
+    let min = summary(&ws)["metrics"]["iteration_duration"]["min"]
+        .as_f64()
+        .unwrap_or_default();
+    assert!(min >= 50.0, "iteration_duration min {min} ms");
+}
+
+#[test]
+fn missing_module_file_is_a_script_exception() {
+    let ws = Workspace::new();
+    let r = run_script(
+        &ws,
+        "import x from './nope.js';\nexport default function () {}\n",
+        &[],
+        &[],
+    );
+    // k6 v1.1.0: exit 107, "The moduleSpecifier \"./nope.js\" couldn't be found on local disk".
+    assert_eq!(r.code, 107, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains("nope.js") && r.stderr.contains("couldn't be found on local disk"),
+        "stderr: {}",
+        r.stderr
+    );
+}
+
+const REMOTE: &str = r#"
+import { answer } from 'https://modules.example.test/lib/answer.js?v=1';
+export default function () {
+  if (answer() !== 42) throw new Error('wrong module');
+  console.log(`remote says ${answer()}`);
+}
+"#;
+
+#[test]
+fn remote_imports_come_from_the_module_cache_or_fail_clearly() {
+    let ws = Workspace::new();
+    let cache = ws.path("cache");
+    let cache_env = cache.display().to_string();
+
+    // Not vendored: k6 would download it; rk6 never does, and says how to vendor it (107 as
+    // k6 when a module cannot be retrieved).
+    let r = run_script(&ws, REMOTE, &[], &[("RK6_MODULE_CACHE", &cache_env)]);
+    assert_eq!(r.code, 107, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("https://modules.example.test/lib/answer.js")
+            && r.stderr.contains("not available offline")
+            && r.stderr.contains("modules.example.test/lib/answer.js"),
+        "stderr: {}",
+        r.stderr
+    );
+
+    // Vendored as <cache>/<host>/<path> (query dropped): it runs.
+    ws.write(
+        "cache/modules.example.test/lib/answer.js",
+        "import { helper } from './helper.js';\nexport function answer() { return helper() * 2; }\n",
+    );
+    ws.write(
+        "cache/modules.example.test/lib/helper.js",
+        "export function helper() { return 21; }\n",
+    );
+    let r = run_script(&ws, REMOTE, &[], &[("RK6_MODULE_CACHE", &cache_env)]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("remote says 42"), "stderr: {}", r.stderr);
+}
+
+const CSV: &str = r#"
+import { Counter } from 'k6/metrics';
+const c = new Counter('my_counter');
+export const options = { iterations: 2 };
+export default function () { c.add(3, { k: 'v' }); }
+"#;
+
+fn csv_rows(ws: &Workspace, time_format: &str) -> Vec<Vec<String>> {
+    let csv = ws.path(&format!("out-{time_format}.csv"));
+    let r = run_script(
+        ws,
+        CSV,
+        &[&format!("--out=csv={}", csv.display())],
+        &[("K6_CSV_TIME_FORMAT", time_format)],
+    );
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    std::fs::read_to_string(&csv)
+        .expect("csv written")
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn csv_time_formats_match_k6() {
+    let ws = Workspace::new();
+    // k6 v1.1.0's header and rows for this script (K6_CSV_TIME_FORMAT=unix_milli):
+    //   metric_name,timestamp,metric_value,check,...,extra_tags,metadata
+    //   my_counter,1796478753366,3.000000,,,,,,,,,default,,,,,,k=v,
+    let rows = csv_rows(&ws, "unix_milli");
+    assert_eq!(
+        rows[0].join(","),
+        "metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata"
+    );
+    let counters: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "my_counter").collect();
+    assert_eq!(counters.len(), 2);
+    for r in &counters {
+        assert_eq!(r[2], "3.000000");
+        assert_eq!(r[11], "default");
+        assert_eq!(r[17], "k=v");
+        assert_eq!(r[1].len(), 13, "milliseconds since the epoch: {}", r[1]);
+        assert!(r[1].bytes().all(|b| b.is_ascii_digit()));
+    }
+    // rfc3339_nano: 2026-12-05T13:52:33.510356828Z (Go trims trailing zeros of the fraction,
+    // and the offset is the machine's zone).
+    let rows = csv_rows(&ws, "rfc3339_nano");
+    let t = &rows.iter().find(|r| r[0] == "my_counter").expect("a row")[1];
+    assert!(t.len() <= 35 && t.as_bytes()[10] == b'T', "{t}");
+    assert!(
+        t.len() <= 20 || t.as_bytes()[19] == b'.' || t.as_bytes()[19] == b'+',
+        "{t}"
+    );
+}
