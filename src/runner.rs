@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
@@ -400,26 +400,81 @@ struct PipelineResult {
     reports: Vec<OutputReport>,
 }
 
-/// An output running on its own thread behind a bounded queue.
+/// An output running on its own thread behind a queue bounded in samples. The metrics thread
+/// never waits for an output (that would stall every VU behind it): what does not fit while an
+/// output is `OUTPUT_QUEUE_SAMPLES` samples behind is counted as dropped for that output.
 struct OutputWorker {
     tx: Option<Sender<Arc<SampleBatch>>>,
     handle: std::thread::JoinHandle<anyhow::Result<OutputReport>>,
+    /// Samples handed over and not yet consumed by the output thread.
+    queued: Arc<AtomicUsize>,
+    /// Samples not handed over because the queue was full.
+    overflow: u64,
+}
+
+/// About 50 MB of samples per output: absorbs bursts far above what a network sink writes
+/// per second while its own bounded queue and retries catch up.
+const OUTPUT_QUEUE_SAMPLES: usize = 1_000_000;
+
+impl OutputWorker {
+    fn send(&mut self, batch: &Arc<SampleBatch>) {
+        let Some(tx) = &self.tx else { return };
+        let n = batch.len();
+        if self.queued.load(Ordering::Acquire) + n > OUTPUT_QUEUE_SAMPLES {
+            self.overflow += n as u64;
+            return;
+        }
+        self.queued.fetch_add(n, Ordering::AcqRel);
+        if tx.send(batch.clone()).is_err() {
+            // The output thread has ended (it failed); its report says why.
+            self.queued.fetch_sub(n, Ordering::AcqRel);
+        }
+    }
+
+    fn finish(mut self) -> Option<OutputReport> {
+        self.tx = None;
+        let mut report = match self.handle.join() {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => {
+                console::error(&format!("output failed: {e:#}"));
+                return None;
+            }
+            Err(_) => {
+                console::error("an output crashed");
+                return None;
+            }
+        };
+        if self.overflow > 0 {
+            report.produced += self.overflow;
+            report.dropped += self.overflow;
+            report.notes.push(format!(
+                "dropped {}: the output fell more than {OUTPUT_QUEUE_SAMPLES} samples behind",
+                self.overflow
+            ));
+        }
+        Some(report)
+    }
 }
 
 fn start_output(mut out: Box<dyn Output>, stop_deadline: Duration) -> anyhow::Result<OutputWorker> {
     out.start()?;
-    let (tx, rx) = bounded::<Arc<SampleBatch>>(4096);
+    let (tx, rx) = unbounded::<Arc<SampleBatch>>();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let consumed = queued.clone();
     let handle = std::thread::Builder::new()
         .name("output".into())
         .spawn(move || {
             while let Ok(b) = rx.recv() {
                 out.add_batch(&b);
+                consumed.fetch_sub(b.len(), Ordering::AcqRel);
             }
             out.stop(stop_deadline)
         })?;
     Ok(OutputWorker {
         tx: Some(tx),
         handle,
+        queued,
+        overflow: 0,
     })
 }
 
@@ -450,26 +505,24 @@ fn spawn_pipeline(
             let tick = crossbeam_channel::tick(Duration::from_secs(2));
             let start = Instant::now();
             let deliver =
-                |engine: &mut MetricsEngine, outputs: &[OutputWorker], batch: SampleBatch| {
+                |engine: &mut MetricsEngine, outputs: &mut [OutputWorker], batch: SampleBatch| {
                     engine.ingest(&batch);
                     if !outputs.is_empty() {
                         let shared_batch = Arc::new(batch);
-                        for o in outputs {
-                            if let Some(tx) = &o.tx {
-                                let _ = tx.send(shared_batch.clone());
-                            }
+                        for o in outputs.iter_mut() {
+                            o.send(&shared_batch);
                         }
                     }
                 };
             loop {
                 crossbeam_channel::select! {
                     recv(rx) -> msg => match msg {
-                        Ok(batch) => deliver(&mut engine, &outputs, batch),
+                        Ok(batch) => deliver(&mut engine, &mut outputs, batch),
                         Err(_) => break,
                     },
                     recv(finish) -> _ => {
                         while let Ok(batch) = rx.try_recv() {
-                            deliver(&mut engine, &outputs, batch);
+                            deliver(&mut engine, &mut outputs, batch);
                         }
                         break;
                     },
@@ -491,17 +544,13 @@ fn spawn_pipeline(
                     }
                 }
             }
-            let mut reports = Vec::new();
             for o in &mut outputs {
                 o.tx = None;
             }
-            for o in outputs {
-                match o.handle.join() {
-                    Ok(Ok(r)) => reports.push(r),
-                    Ok(Err(e)) => console::error(&format!("output failed: {e:#}")),
-                    Err(_) => console::error("an output crashed"),
-                }
-            }
+            let reports = outputs
+                .into_iter()
+                .filter_map(OutputWorker::finish)
+                .collect();
             PipelineResult { engine, reports }
         })
         .expect("spawning the metrics thread")
@@ -540,6 +589,29 @@ fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Out
         outs.push(out);
     }
     Ok(outs)
+}
+
+/// Every sample an output was given is accounted for at the end: `produced = written +
+/// rejected + dropped`. Outputs that lost samples, or that have something to say (network
+/// outputs report their write volume), print it; a loss is a warning that names its reasons.
+fn print_output_report(r: &OutputReport) {
+    if r.dropped == 0 && r.rejected == 0 && r.notes.is_empty() {
+        return;
+    }
+    let line = format!(
+        "output {}: {} samples produced, {} written, {} rejected, {} dropped",
+        r.name, r.produced, r.written, r.rejected, r.dropped
+    );
+    let level = if r.dropped > 0 || r.rejected > 0 {
+        console::Level::Warn
+    } else {
+        console::Level::Info
+    };
+    if r.notes.is_empty() {
+        console::log(level, &line, &[]);
+    } else {
+        console::log(level, &format!("{line} ({})", r.notes.join("; ")), &[]);
+    }
 }
 
 fn print_banner(req: &RunRequest, options: &Options, outputs: &[String]) {
@@ -1019,12 +1091,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         block.print();
     }
     for r in &reports {
-        if r.dropped > 0 || r.rejected > 0 {
-            console::warn(&format!(
-                "output {}: {} samples produced, {} written, {} rejected, {} dropped",
-                r.name, r.produced, r.written, r.rejected, r.dropped
-            ));
-        }
+        print_output_report(r);
     }
     drop(rt);
 

@@ -661,6 +661,21 @@ export default function () {
     let records = moto_records(&moto, db, "samples");
     assert_eq!(per_measure(&records), json_counts, "stderr: {}", r.stderr);
     assert_eq!(*st.problems.lock(), Vec::<String>::new());
+    // The accounting and the metered write size are printed at the end.
+    let total: u64 = json_counts.values().sum();
+    let line = format!("{total} samples produced, {total} written, 0 rejected, 0 dropped");
+    assert!(r.stderr.contains(&line), "want {line:?} in: {}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("{format} records: ")),
+        "stderr: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("metered bytes per HTTP request (80 requests"),
+        "stderr: {}",
+        r.stderr
+    );
     let keys = st.keys.lock();
     let mut unique = keys.clone();
     unique.sort();
@@ -680,4 +695,35 @@ fn binary_single_format_writes_every_sample_to_moto() {
 #[test]
 fn binary_multi_format_writes_every_sample_to_moto() {
     binary_run_into_moto("multi", "rk6binmulti");
+}
+
+/// A burst far larger than the writer pool's queue (and faster than moto writes) is absorbed
+/// by waiting for room, not dropped: the VUs never wait, every sample arrives.
+#[test]
+fn binary_burst_larger_than_the_queue_loses_nothing() {
+    let moto = start_moto();
+    let (proxy, st) = recording_proxy(moto.url.clone());
+    let env = moto_env(&proxy, &[("K6_TIMESTREAM_QUEUE_CAPACITY", "500")]);
+    let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let ws = common::Workspace::new();
+    let script = r#"
+import { Counter } from 'k6/metrics';
+const c = new Counter('burst_total');
+export const options = { vus: 4, iterations: 2000 };
+export default function () { for (let i = 0; i < 10; i++) c.add(1, { i: String(i) }); }
+"#;
+    let r = common::run_script(&ws, script, &["--out=timestream=burstdb.samples"], &env_ref);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let json_counts: HashMap<String, u64> =
+        common::counts_by_metric(&common::points(&ws.path("out.json")))
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v as u64))
+            .collect();
+    assert_eq!(json_counts["burst_total"], 20_000);
+    let total: u64 = json_counts.values().sum();
+    let line = format!("{total} samples produced, {total} written, 0 rejected, 0 dropped");
+    assert!(r.stderr.contains(&line), "want {line:?} in: {}", r.stderr);
+    let records = moto_records(&moto, "burstdb", "samples");
+    assert_eq!(per_measure(&records), json_counts);
+    assert_eq!(*st.problems.lock(), Vec::<String>::new());
 }

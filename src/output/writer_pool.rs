@@ -15,10 +15,12 @@
 //! - **dropped**: given up without a verdict: the queue was full, retries were exhausted, or the
 //!   shutdown deadline passed (also counted per reason).
 //!
-//! Queue overflow policy ([`OverflowPolicy`]): `Block(max_wait)` (default, 500 ms) makes
+//! Queue overflow policy ([`OverflowPolicy`]): `Block(max_wait)` (default, 5 s) makes
 //! `submit` wait up to `max_wait` for room, which slows the output thread (never the VUs: the
-//! metrics engine feeds each output through its own queue) and drops only what still does not
-//! fit; `Drop` never waits and drops immediately. Both count what they drop.
+//! metrics engine feeds each output through its own bounded queue and counts what does not
+//! fit there as dropped rather than wait) and drops only what still does not fit; `Drop`
+//! never waits and drops immediately. Both count what they drop. The wait rides out a
+//! throttled or briefly stalled sink (backoff reaches 5 s) without losing samples.
 //!
 //! Errors ([`WriteOutcome`]): `Retryable` (throttling, 5xx, timeouts, connection errors) is
 //! retried with exponential backoff and full jitter up to `max_attempts`; `InvalidBatch` (the
@@ -92,6 +94,11 @@ pub enum OverflowPolicy {
 }
 
 impl OverflowPolicy {
+    /// `block:5s`, the default of every network output.
+    pub const fn default_block() -> Self {
+        OverflowPolicy::Block(DEFAULT_BLOCK_WAIT)
+    }
+
     /// Parses `block`, `block:250ms`, `drop`.
     pub fn parse(s: &str) -> anyhow::Result<Self> {
         let s = s.trim();
@@ -110,7 +117,7 @@ impl OverflowPolicy {
     }
 }
 
-const DEFAULT_BLOCK_WAIT: Duration = Duration::from_millis(500);
+const DEFAULT_BLOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// Retries of `Retryable` outcomes: exponential backoff with full jitter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,7 +177,7 @@ impl Default for PoolConfig {
             max_batch: 100,
             flush_interval: Duration::from_secs(1),
             queue_capacity: 100_000,
-            overflow: OverflowPolicy::Block(DEFAULT_BLOCK_WAIT),
+            overflow: OverflowPolicy::default_block(),
             write_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
         }

@@ -21,7 +21,7 @@
 //! | `token` | `K6_INFLUXDB_TOKEN` | `token` | none (v2) |
 //! | `maxBatch` | `K6_INFLUXDB_MAX_BATCH` | | 5000 lines per request |
 //! | `queueCapacity` | `K6_INFLUXDB_QUEUE_CAPACITY` | | 200000 lines |
-//! | `queueFullPolicy` | `K6_INFLUXDB_QUEUE_FULL_POLICY` | | `block:500ms` |
+//! | `queueFullPolicy` | `K6_INFLUXDB_QUEUE_FULL_POLICY` | | `block:5s` |
 //! | `writeTimeout` | `K6_INFLUXDB_WRITE_TIMEOUT` | | 10s |
 //! | `maxAttempts` | `K6_INFLUXDB_MAX_ATTEMPTS` | | 5 |
 //! | `stopTimeout` | `K6_INFLUXDB_STOP_TIMEOUT` | | 30s |
@@ -95,7 +95,7 @@ impl InfluxConfig {
             max_batch: 5000,
             flush_interval: Duration::from_secs(1),
             queue_capacity: 200_000,
-            overflow: OverflowPolicy::Block(Duration::from_millis(500)),
+            overflow: OverflowPolicy::default_block(),
             write_timeout: Duration::from_secs(10),
             retry: RetryPolicy {
                 max_attempts: 5,

@@ -14,7 +14,7 @@
 //! | `maxBatch` | `K6_TIMESTREAM_MAX_BATCH` | 100 (at most 100) |
 //! | `flushInterval` | `K6_TIMESTREAM_FLUSH_INTERVAL` | 1s |
 //! | `queueCapacity` | `K6_TIMESTREAM_QUEUE_CAPACITY` | 100000 records |
-//! | `queueFullPolicy` | `K6_TIMESTREAM_QUEUE_FULL_POLICY` | `block:500ms` (`drop`) |
+//! | `queueFullPolicy` | `K6_TIMESTREAM_QUEUE_FULL_POLICY` | `block:5s` (`drop`) |
 //! | `writeTimeout` | `K6_TIMESTREAM_WRITE_TIMEOUT` | 10s |
 //! | `maxAttempts` | `K6_TIMESTREAM_MAX_ATTEMPTS` | 8 |
 //! | `stopTimeout` | `K6_TIMESTREAM_STOP_TIMEOUT` | 30s (capped by the caller's deadline) |
@@ -88,7 +88,7 @@ impl TimestreamConfig {
             max_batch: MAX_RECORDS_PER_WRITE,
             flush_interval: Duration::from_secs(1),
             queue_capacity: 100_000,
-            overflow: OverflowPolicy::Block(Duration::from_millis(500)),
+            overflow: OverflowPolicy::default_block(),
             write_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
         };
