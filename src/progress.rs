@@ -342,7 +342,11 @@ pub struct FinalBlock {
 }
 
 impl FinalBlock {
+    /// Only on a terminal: k6 prints no last block when stdout is not one.
     pub fn print(mut self) {
+        if !self.renderer.tty {
+            return;
+        }
         let block = render_block(&self.src, &mut self.renderer, false);
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(block.as_bytes());

@@ -1003,6 +1003,9 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         let _ = g.join();
     }
     pool.shutdown();
+    // The progress display stops with the test, not after the outputs have flushed (that can
+    // take seconds); k6 prints its last block after the summary.
+    let final_block = display.as_mut().and_then(|d| d.stop());
 
     // Drain the pipeline: every sender must be gone before it ends.
     let test_failed = shared.counters.test_failed.load(Ordering::Relaxed);
@@ -1027,9 +1030,6 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     } else {
         engine.evaluate_thresholds_final(elapsed)
     };
-
-    // The progress display stops before the summary; k6 prints its last block after it.
-    let final_block = display.as_mut().and_then(|d| d.stop());
 
     // Summary: handleSummary or the text summary, plus --summary-export.
     let summary = engine
