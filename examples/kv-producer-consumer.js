@@ -76,7 +76,9 @@ export async function consume() {
       try {
         value = await kv.get(key);
       } catch (err) {
-        if (err.name === 'KeyNotFoundError') {
+        // Rejections carry plain { name, message } objects.
+        const kvErr = /** @type {import('k6/x/kv').KvError} */ (err);
+        if (kvErr.name === 'KeyNotFoundError') {
           continue; // another consumer took it between randomKey and get
         }
         throw err;

@@ -23,7 +23,7 @@ export default function () {
       'status is 200': (r) => r.status === 200,
       'echoes the query': (r) => r.json('args.vu') === String(__VU),
     });
-    payloadSize.add(res.body.length);
+    payloadSize.add((res.body || '').length);
   });
   group('write', () => {
     const res = http.post(`${BASE}/post`, JSON.stringify({ hello: 'rk6' }), {

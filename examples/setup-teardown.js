@@ -14,13 +14,17 @@ export const options = {
   thresholds: { checks: ['rate==1'] },
 };
 
+/** @typedef {{ token: string, startedAt: number }} SetupData */
+
+/** @returns {SetupData} */
 export function setup() {
   // E.g. log in once and share the token; here the target makes up a UUID.
   const res = http.get(`${BASE}/uuid`);
   if (res.status !== 200) fail(`setup: ${res.status}`);
-  return { token: res.json('uuid'), startedAt: Date.now() };
+  return { token: String(res.json('uuid')), startedAt: Date.now() };
 }
 
+/** @param {SetupData} data */
 export default function (data) {
   const res = http.get(`${BASE}/bearer`, { headers: { Authorization: `Bearer ${data.token}` } });
   check(res, {
@@ -28,6 +32,7 @@ export default function (data) {
   });
 }
 
+/** @param {SetupData} data */
 export function teardown(data) {
   // Runs even when iterations failed; a good place to clean up what setup() created.
   console.log(`teardown: token ${data.token} used for ${Date.now() - data.startedAt} ms`);

@@ -45,8 +45,20 @@ declare var console: Console;
 interface RK6CryptoKey {
   readonly type: 'secret';
   readonly extractable: boolean;
-  readonly algorithm: { name: string; length?: number; hash?: { name: string } };
+  readonly algorithm: {
+    name: string;
+    length?: number;
+    hash?: { name: string; /** k6's nested copy of the name. */ algorithm: RK6AlgorithmName };
+    /** k6's nested copy of the name (so `JSON.stringify(key.algorithm)` is k6's). */
+    algorithm: RK6AlgorithmName;
+    /** HMAC keys: k6's nested copy of the name. */
+    key_algorithm?: { name: string; algorithm: RK6AlgorithmName };
+  };
   readonly usages: string[];
+}
+/** `{ name }`: how k6 nests an algorithm's name inside a key's `algorithm`. */
+interface RK6AlgorithmName {
+  name: string;
 }
 
 /** A JSON Web Key as rk6 exports it (`kty: "oct"`). */

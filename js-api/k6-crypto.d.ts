@@ -37,8 +37,8 @@ declare module 'k6/crypto' {
   export function createHash(algorithm: Algorithm): Hasher;
   export function createHMAC(algorithm: Algorithm, secret: string | ArrayBuffer): Hasher;
 
-  export abstract class Hasher {
-    protected __brand: never;
+  /** What `createHash()`/`createHMAC()` return (not an export: there is no `Hasher` value). */
+  export interface Hasher {
     update(input: Input): void;
     digest<OE extends OutputEncoding>(outputEncoding: OE): Output<OE>;
   }

@@ -24,9 +24,11 @@ declare module 'k6/html' {
     (index: number, selection: Selection): unknown;
   }
 
-  /** A set of nodes of one document (jQuery/goquery-like); methods never mutate it. */
-  export abstract class Selection {
-    protected __brand: never;
+  /**
+   * A set of nodes of one document (jQuery/goquery-like); methods never mutate it. A type only:
+   * `k6/html` exports no `Selection` value (in k6 neither).
+   */
+  export interface Selection {
     /** The URL of the response the document came from (`""` for parseHTML). */
     readonly url: string;
     add(selector: string | Selection): Selection;
@@ -82,9 +84,8 @@ declare module 'k6/html' {
     prefix(): string;
   }
 
-  /** A DOM-like node; accessors are methods, as in k6 (`el.nodeName()`). */
-  export abstract class Element {
-    protected __brand: never;
+  /** A DOM-like node; accessors are methods, as in k6 (`el.nodeName()`). A type only. */
+  export interface Element {
     attributes(): { [name: string]: Attribute };
     childElementCount(): number;
     childNodes(): Element[];

@@ -129,8 +129,8 @@ declare module 'k6/http' {
     __brand: 'http-url';
   }
 
-  export abstract class FileData {
-    protected __brand: never;
+  /** What `file()` returns (a type only: `k6/http` exports no `FileData` value). */
+  export interface FileData {
     data: string | ArrayBuffer;
     filename?: string;
     content_type?: string;
@@ -146,9 +146,11 @@ declare module 'k6/http' {
     value: string;
     domain: string;
     path: string;
-    httpOnly: boolean;
+    /** k6's name (@types/k6 says `httpOnly`, which k6 does not set). */
+    http_only: boolean;
     secure: boolean;
-    maxAge: number;
+    /** k6's name (@types/k6 says `maxAge`, which k6 does not set). */
+    max_age: number;
     expires: number;
   }
   export interface ResponseTimings {

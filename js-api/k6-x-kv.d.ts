@@ -129,9 +129,8 @@ declare module 'k6/x/kv' {
   export interface BackupSummary {
     totalEntries: number;
     bytesWritten: number;
-    /** Always `false` in rk6. */
+    /** Always `false` in rk6 (so xk6-kv's `warning` field never appears either). */
     bestEffort: boolean;
-    warning?: string;
   }
 
   export interface RestoreOptions {

@@ -479,6 +479,10 @@ fn go_type_name(v: &JsValue) -> &'static str {
 }
 
 fn install_globals(ctx: &mut Context, shared: &Arc<RunShared>, id: u64) -> JsResult<()> {
+    // Boa 0.22 binds the abstract %TypedArray% constructor as a global `TypedArray`, which
+    // ECMAScript (and k6) do not have; scripts feature-testing globals must see what k6 shows.
+    ctx.global_object()
+        .delete_property_or_throw(JsString::from("TypedArray"), ctx)?;
     super::console::install(ctx)?;
     // k6 offers res.html() whether or not the script imports k6/html.
     ctx.insert_data(super::modules::http::ResponseHtmlHook(

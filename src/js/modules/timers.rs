@@ -7,7 +7,7 @@ use boa_engine::object::ObjectInitializer;
 use boa_engine::{Context, JsArgs, JsObject, JsResult, JsString, JsValue, NativeFunction};
 
 use crate::js::event_loop::EventLoop;
-use crate::js::util::{ALL, error, type_error};
+use crate::js::util::{ALL, error, func, type_error};
 
 pub const EXPORTS: &[&str] = &["setTimeout", "clearTimeout", "setInterval", "clearInterval"];
 
@@ -67,28 +67,19 @@ pub fn exports(ctx: &mut Context) -> JsResult<JsObject> {
 }
 
 fn new_functions(ctx: &mut Context) -> JsResult<JsObject> {
-    Ok(ObjectInitializer::new(ctx)
-        .function(
-            NativeFunction::from_fn_ptr(set_timeout),
-            JsString::from("setTimeout"),
-            2,
-        )
-        .function(
-            NativeFunction::from_fn_ptr(clear),
-            JsString::from("clearTimeout"),
-            1,
-        )
-        .function(
-            NativeFunction::from_fn_ptr(set_interval),
-            JsString::from("setInterval"),
-            2,
-        )
-        .function(
-            NativeFunction::from_fn_ptr(clear),
-            JsString::from("clearInterval"),
-            1,
-        )
-        .build())
+    // Enumerable, like every k6 module's exports (`Object.keys(timers)` lists them in k6).
+    let fns: [(&str, usize, NativeFunction); 4] = [
+        ("setTimeout", 2, NativeFunction::from_fn_ptr(set_timeout)),
+        ("clearTimeout", 1, NativeFunction::from_fn_ptr(clear)),
+        ("setInterval", 2, NativeFunction::from_fn_ptr(set_interval)),
+        ("clearInterval", 1, NativeFunction::from_fn_ptr(clear)),
+    ];
+    let fns = fns.map(|(name, len, f)| (name, func(ctx, name, len, f)));
+    let mut obj = ObjectInitializer::new(ctx);
+    for (name, f) in fns {
+        obj.property(JsString::from(name), f, ALL);
+    }
+    Ok(obj.build())
 }
 
 /// Installs the timer functions as globals, as k6 does.
