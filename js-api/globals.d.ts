@@ -12,6 +12,15 @@ declare function open(filePath: string): string;
 declare function open(filePath: string, mode: 'b'): ArrayBuffer;
 declare function open(filePath: string, mode?: string): string | ArrayBuffer;
 
+/**
+ * CommonJS `require`, init context only (as in k6): a built-in module (`require('k6/http')`,
+ * the same object an `import` gives) or a CommonJS file (`require('./lib.js')`, resolved
+ * against the requiring file, evaluated once per VU; its `module.exports`).
+ */
+declare function require(id: string): any;
+/** `globalThis`, under the name k6 also provides. */
+declare var global: typeof globalThis;
+
 /** Environment variables: the process environment and `-e KEY=VALUE` flags. */
 declare var __ENV: { [name: string]: string };
 /** Current VU number, starting at 1; 0 in the init context of the first VU, setup and teardown. */

@@ -273,6 +273,7 @@ fn make_shared(
         test_start: Mutex::new(None),
         files: Mutex::new(files),
         sources: Mutex::new(sources),
+        module_info: Mutex::new(HashMap::new()),
         system_tags: SystemTags::from_option(options.system_tags.as_deref()),
         global_tags,
         shared_arrays: Mutex::new(HashMap::new()),

@@ -168,3 +168,68 @@ fn csv_time_formats_match_k6() {
         "{t}"
     );
 }
+
+const COMMONJS: &str = r#"
+const http = require('k6/http');
+const { check } = require('k6');
+const lib = require('./cjs-lib.js');
+const again = require('./cjs-lib.js');
+import esm, { twice, missing } from './cjs-lib.js';
+import { get, notAnExport } from 'k6/http';
+let unknownBuiltin, missingFile;
+try { require('k6/nope'); } catch (e) { unknownBuiltin = String(e); }
+try { require('./nope.js'); } catch (e) { missingFile = String(e); }
+export const options = { iterations: 1 };
+export default function () {
+  let lateRequire;
+  try { require('k6'); } catch (e) { lateRequire = String(e); }
+  check(null, {
+    'require builtin': () => typeof http.get === 'function' && http.get === get && typeof check === 'function',
+    'require commonjs file': () => lib.twice(21) === 42 && lib.name === 'lib',
+    'required once': () => lib === again && lib.loads === 1,
+    'import of commonjs is module.exports': () => esm === lib && twice === lib.twice && missing === undefined,
+    'missing builtin export is undefined': () => notAnExport === undefined,
+    'global is globalThis': () => global === globalThis,
+    'unknown builtin throws': () => /unknown module: k6\/nope/.test(unknownBuiltin),
+    'missing file throws': () => /couldn't be found on local disk/.test(missingFile),
+    'require only in init': () => /only available in the init stage/.test(lateRequire),
+  });
+}
+"#;
+
+#[test]
+fn commonjs_require_and_lenient_builtin_imports_match_k6() {
+    let ws = Workspace::new();
+    ws.write(
+        "cjs-lib.js",
+        "const helper = require('./sub/helper.js');\nglobal.__loads = (global.__loads || 0) + 1;\nmodule.exports = { twice: (x) => helper.id(x) * 2, name: 'lib', loads: global.__loads };\n",
+    );
+    ws.write(
+        "sub/helper.js",
+        "exports.id = function (x) { return x; };\n",
+    );
+    let r = run_script(&ws, COMMONJS, &[], &[]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    // k6 v1.1.0: every check passes (same script, same files).
+    let checks = &summary(&ws)["root_group"]["checks"];
+    let obj = checks.as_object().expect("checks");
+    assert_eq!(obj.len(), 9, "{checks}");
+    for (name, c) in obj {
+        assert_eq!(c["passes"], 1, "{name}: {c}");
+    }
+}
+
+#[test]
+fn missing_export_of_an_es_module_is_a_script_exception() {
+    let ws = Workspace::new();
+    ws.write("esm-lib.js", "export const a = 1;\n");
+    let r = run_script(
+        &ws,
+        "import { nothing } from './esm-lib.js';\nexport default function () {}\n",
+        &[],
+        &[],
+    );
+    // k6 v1.1.0: exit 107, "does not provide an export named \"nothing\"".
+    assert_eq!(r.code, 107, "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("nothing"), "stderr: {}", r.stderr);
+}

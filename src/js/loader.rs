@@ -8,9 +8,11 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use boa_engine::error::JsNativeErrorKind;
+use boa_engine::module::SyntheticModuleInitializer;
 use boa_engine::module::{ModuleLoader, ModuleRequest, Referrer};
-use boa_engine::{Context, JsError, JsNativeError, JsResult, JsString, Module, Source};
+use boa_engine::{Context, JsError, JsNativeError, JsObject, JsResult, JsString, Module, Source};
 
+use super::commonjs::ModuleInfo;
 use super::modules;
 use super::runtime::RunShared;
 use super::util::error;
@@ -94,7 +96,13 @@ pub fn remote_cache_path(url: &str) -> Option<PathBuf> {
 
 pub struct Loader {
     shared: Arc<RunShared>,
+    /// Module records: built-ins by specifier (plus the extra names asked of them), files by
+    /// path (CommonJS files plus the names imported from them), remote modules by URL.
     cache: RefCell<HashMap<String, Module>>,
+    /// The exports object of each built-in module, shared by `import` and `require`.
+    builtin_exports: RefCell<HashMap<String, JsObject>>,
+    /// The `module` object of each CommonJS file evaluated in this VU.
+    commonjs: RefCell<HashMap<PathBuf, JsObject>>,
 }
 
 impl Loader {
@@ -102,7 +110,81 @@ impl Loader {
         Loader {
             shared,
             cache: RefCell::default(),
+            builtin_exports: RefCell::default(),
+            commonjs: RefCell::default(),
         }
+    }
+
+    /// What `path` imports and whether it is CommonJS, analysed once per test.
+    pub fn info(&self, path: &Path, src: &str) -> Arc<ModuleInfo> {
+        if let Some(i) = self.shared.module_info.lock().get(path) {
+            return i.clone();
+        }
+        let info = Arc::new(ModuleInfo::analyze(src));
+        self.shared
+            .module_info
+            .lock()
+            .insert(path.to_path_buf(), info.clone());
+        info
+    }
+
+    /// Names `referrer` imports from `spec` (empty when unknown).
+    fn imported_names(&self, referrer: &Referrer, spec: &str) -> Vec<String> {
+        let Some(path) = referrer.path() else {
+            return Vec::new();
+        };
+        let Some(info) = self.shared.module_info.lock().get(path).cloned() else {
+            return Vec::new();
+        };
+        info.imports
+            .get(spec)
+            .map(|names| names.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The exports object of a built-in module, built once per VU; `None` if `spec` is not
+    /// built in.
+    pub fn builtin_exports(&self, spec: &str, ctx: &mut Context) -> JsResult<Option<JsObject>> {
+        if let Some(o) = self.builtin_exports.borrow().get(spec) {
+            return Ok(Some(o.clone()));
+        }
+        let Some(build) = modules::builder(spec) else {
+            if spec.starts_with("k6/") || spec == "k6" {
+                return Err(unknown_builtin(spec));
+            }
+            return Ok(None);
+        };
+        let obj = build(ctx)?;
+        self.builtin_exports
+            .borrow_mut()
+            .insert(spec.to_string(), obj.clone());
+        Ok(Some(obj))
+    }
+
+    pub fn commonjs_module(&self, path: &Path) -> Option<JsObject> {
+        self.commonjs.borrow().get(path).cloned()
+    }
+
+    pub fn remember_commonjs_module(&self, path: &Path, module: JsObject) {
+        self.commonjs
+            .borrow_mut()
+            .insert(path.to_path_buf(), module);
+    }
+
+    /// A file specifier (`./x.js`, `../x.js`, `/abs/x.js`, `file:///abs/x.js`) resolved
+    /// against `base_dir`.
+    pub fn resolve_path(&self, spec: &str, base_dir: &Path) -> JsResult<PathBuf> {
+        let raw = spec.strip_prefix("file://").unwrap_or(spec);
+        let path = if Path::new(raw).is_absolute() {
+            PathBuf::from(raw)
+        } else if raw.starts_with("./") || raw.starts_with("../") {
+            base_dir.join(raw)
+        } else {
+            return Err(error(format!(
+                "The moduleSpecifier \"{spec}\" couldn't be found: bare module names are not supported; use a relative path such as \"./{spec}\""
+            )));
+        };
+        Ok(Self::normalize(&path))
     }
 
     /// Normalises `a/./b/../c` without touching the file system (symlinks are kept as given).
@@ -140,6 +222,8 @@ impl Loader {
 
     pub fn parse_file(&self, path: &Path, ctx: &mut Context) -> JsResult<Module> {
         let src = self.read_source(path)?;
+        // Its imports decide how the modules it imports are linked (see `load_builtin`).
+        self.info(path, &src);
         Module::parse(
             Source::from_bytes(src.as_bytes()).with_path(path),
             None,
@@ -149,46 +233,73 @@ impl Loader {
     }
 
     fn load(&self, referrer: &Referrer, spec: &str, ctx: &mut Context) -> JsResult<Module> {
-        if let Some(m) = self.cache.borrow().get(spec) {
-            return Ok(m.clone());
-        }
-        if let Some(m) = modules::builtin(spec, ctx)? {
-            self.cache.borrow_mut().insert(spec.to_string(), m.clone());
-            return Ok(m);
+        if modules::builder(spec).is_some() {
+            return self.load_builtin(referrer, spec, ctx);
         }
         if spec.starts_with("k6/") || spec == "k6" {
-            return Err(error(format!(
-                "unknown module: {spec} (rk6 supports k6, k6/http, k6/metrics, k6/execution, k6/data, k6/encoding, k6/crypto, k6/timers, k6/html and k6/x/kv)"
-            )));
+            return Err(unknown_builtin(spec));
         }
         if spec.starts_with("https://") || spec.starts_with("http://") {
-            return self.load_remote(spec, ctx);
+            return self.load_remote(referrer, spec, ctx);
         }
         let base_dir = referrer
             .path()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| self.shared.script_dir.clone());
-        let raw = spec.strip_prefix("file://").unwrap_or(spec);
-        let path = if Path::new(raw).is_absolute() {
-            PathBuf::from(raw)
-        } else if raw.starts_with("./") || raw.starts_with("../") {
-            base_dir.join(raw)
-        } else {
-            return Err(error(format!(
-                "The moduleSpecifier \"{spec}\" couldn't be found: bare module names are not supported; use a relative path such as \"./{spec}\""
-            )));
-        };
-        let path = Self::normalize(&path);
-        let key = path.to_string_lossy().to_string();
+        let path = self.resolve_path(spec, &base_dir)?;
+        self.load_file(referrer, spec, &path, ctx)
+    }
+
+    /// k6's built-in modules give `undefined` for a name they do not export (an ES module
+    /// would fail to link), so such names become exports of this module record.
+    fn load_builtin(&self, referrer: &Referrer, spec: &str, ctx: &mut Context) -> JsResult<Module> {
+        let extra: Vec<String> = self
+            .imported_names(referrer, spec)
+            .into_iter()
+            .filter(|n| !modules::exports_name(spec, n))
+            .collect();
+        let key = format!("{spec}\0{}", extra.join("\0"));
         if let Some(m) = self.cache.borrow().get(&key) {
             return Ok(m.clone());
         }
-        let m = self.parse_file(&path, ctx)?;
+        let m = modules::builtin_module(spec, &extra, ctx)?;
         self.cache.borrow_mut().insert(key, m.clone());
         Ok(m)
     }
 
-    fn load_remote(&self, url: &str, ctx: &mut Context) -> JsResult<Module> {
+    /// An ES module file, or a CommonJS file seen through a synthetic module whose default
+    /// export is `module.exports` and whose named exports are the names the importer asks for.
+    fn load_file(
+        &self,
+        referrer: &Referrer,
+        spec: &str,
+        path: &Path,
+        ctx: &mut Context,
+    ) -> JsResult<Module> {
+        let path_key = path.to_string_lossy().to_string();
+        if let Some(m) = self.cache.borrow().get(&path_key) {
+            return Ok(m.clone());
+        }
+        let src = self.read_source(path)?;
+        if self.info(path, &src).esm {
+            let m = self.parse_file(path, ctx)?;
+            self.cache.borrow_mut().insert(path_key, m.clone());
+            return Ok(m);
+        }
+        let names = self.imported_names(referrer, spec);
+        let key = format!("{path_key}\0{}", names.join("\0"));
+        if let Some(m) = self.cache.borrow().get(&key) {
+            return Ok(m.clone());
+        }
+        let m = commonjs_module(path, &names, ctx);
+        self.cache.borrow_mut().insert(key, m.clone());
+        Ok(m)
+    }
+
+    fn load_remote(&self, referrer: &Referrer, url: &str, ctx: &mut Context) -> JsResult<Module> {
+        if let Some(m) = self.cache.borrow().get(url) {
+            return Ok(m.clone());
+        }
         if let Some((_, src)) = BUILTIN_REMOTE.iter().find(|(u, _)| *u == url) {
             let m = Module::parse(
                 Source::from_bytes(src.as_bytes()).with_path(Path::new(url)),
@@ -207,7 +318,8 @@ impl Loader {
                 path.display()
             )));
         }
-        let m = self.parse_file(&path, ctx)?;
+        // Vendored jslib files are often UMD/CommonJS (papaparse, ...): same rules as local files.
+        let m = self.load_file(referrer, url, &path, ctx)?;
         self.cache.borrow_mut().insert(url.to_string(), m.clone());
         Ok(m)
     }
@@ -225,4 +337,46 @@ impl ModuleLoader for Loader {
         let r = self.load(&referrer, &spec, &mut context.borrow_mut());
         async move { r }
     }
+}
+
+fn unknown_builtin(spec: &str) -> JsError {
+    error(format!(
+        "unknown module: {spec} (rk6 supports k6, k6/http, k6/metrics, k6/execution, k6/data, k6/encoding, k6/crypto, k6/timers, k6/html and k6/x/kv)"
+    ))
+}
+
+/// The module record through which ES code imports a CommonJS file: evaluating it runs the
+/// file once per VU (shared with `require`).
+fn commonjs_module(path: &Path, names: &[String], ctx: &mut Context) -> Module {
+    let mut export_names: Vec<JsString> =
+        names.iter().map(|n| JsString::from(n.as_str())).collect();
+    export_names.push(JsString::from("default"));
+    let captured = (
+        JsString::from(path.to_string_lossy().as_ref()),
+        export_names.clone(),
+    );
+    let init = SyntheticModuleInitializer::from_copy_closure_with_captures(
+        |m, (path, names), ctx| {
+            let loader = ctx
+                .get_data::<Rc<Loader>>()
+                .cloned()
+                .ok_or_else(|| error("CommonJS modules are not available in this context"))?;
+            let path = PathBuf::from(path.to_std_string_escaped());
+            let module = super::commonjs::evaluate(&loader, &path, ctx)?;
+            let exports = module.get(JsString::from("exports"), ctx)?;
+            for name in names.iter() {
+                let v = if name == &JsString::from("default") {
+                    exports.clone()
+                } else if let Some(o) = exports.as_object() {
+                    o.get(name.clone(), ctx)?
+                } else {
+                    boa_engine::JsValue::undefined()
+                };
+                m.set_export(name, v)?;
+            }
+            Ok(())
+        },
+        captured,
+    );
+    Module::synthetic(&export_names, init, Some(path.to_path_buf()), None, ctx)
 }

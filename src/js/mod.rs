@@ -1,5 +1,6 @@
 //! The JavaScript side: one Boa context per VU, the k6 modules, the event loop.
 pub mod bytes;
+pub mod commonjs;
 pub mod console;
 pub mod event_loop;
 pub mod interrupt;

@@ -62,6 +62,8 @@ pub struct RunShared {
     pub files: Mutex<HashMap<PathBuf, Arc<[u8]>>>,
     /// Module sources, shared for the same reason.
     pub sources: Mutex<HashMap<PathBuf, Arc<str>>>,
+    /// What each module file imports and whether it is CommonJS, analysed once per test.
+    pub module_info: Mutex<HashMap<PathBuf, Arc<super::commonjs::ModuleInfo>>>,
     /// Enabled system tags.
     pub system_tags: SystemTags,
     /// Global `options.tags` plus `--tag`, in every sample.

@@ -115,6 +115,7 @@ impl Vu {
         let _guard = shared.tokio.enter();
         let setup = (|| -> JsResult<Module> {
             install_globals(&mut ctx, &shared, id)?;
+            super::commonjs::install_globals(&mut ctx, loader.clone(), shared.script_dir.clone())?;
             let module = loader.parse_file(&shared.script_path, &mut ctx)?;
             let promise = module.load_link_evaluate(&mut ctx);
             let cell = RefCell::new(&mut ctx);

@@ -15,7 +15,12 @@ pub mod timers;
 pub mod webcrypto;
 
 use boa_engine::module::SyntheticModuleInitializer;
+use std::rc::Rc;
+
 use boa_engine::{Context, JsObject, JsResult, JsString, Module};
+
+use super::loader::Loader;
+use super::util::error;
 
 type Builder = fn(&mut Context) -> JsResult<JsObject>;
 
@@ -33,29 +38,56 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     ("k6/x/kv", kv::EXPORTS, kv::exports),
 ];
 
-/// The synthetic module for a built-in specifier, or `None` when `spec` is not built in.
-pub fn builtin(spec: &str, ctx: &mut Context) -> JsResult<Option<Module>> {
-    let Some((_, names, build)) = BUILTINS.iter().find(|(s, _, _)| *s == spec) else {
-        return Ok(None);
-    };
-    let names: &'static [&'static str] = names;
-    let build: Builder = *build;
+/// The builder of a built-in module's exports object, or `None` when `spec` is not built in.
+pub fn builder(spec: &str) -> Option<Builder> {
+    BUILTINS
+        .iter()
+        .find(|(s, _, _)| *s == spec)
+        .map(|(_, _, build)| *build)
+}
+
+/// Whether built-in module `spec` exports `name`.
+pub fn exports_name(spec: &str, name: &str) -> bool {
+    BUILTINS
+        .iter()
+        .any(|(s, names, _)| *s == spec && names.contains(&name))
+}
+
+/// The synthetic module for built-in `spec`. Its exports come from the VU's one exports object
+/// for `spec` (shared with `require`); `extra` are names the importer asks for that the module
+/// does not have: they are `undefined`, as in k6.
+pub fn builtin_module(spec: &str, extra: &[String], ctx: &mut Context) -> JsResult<Module> {
+    let names: &[&str] = BUILTINS
+        .iter()
+        .find(|(s, _, _)| *s == spec)
+        .map(|(_, names, _)| *names)
+        .unwrap_or_default();
     let mut export_names: Vec<JsString> = names.iter().map(|n| JsString::from(*n)).collect();
+    export_names.extend(extra.iter().map(|n| JsString::from(n.as_str())));
     export_names.push(JsString::from("default"));
-    let init = SyntheticModuleInitializer::from_copy_closure(move |m, ctx| {
-        let obj = build(ctx)?;
-        for name in names {
-            let v = obj.get(JsString::from(*name), ctx)?;
-            m.set_export(&JsString::from(*name), v)?;
-        }
-        m.set_export(&JsString::from("default"), obj.into())?;
-        Ok(())
-    });
-    Ok(Some(Module::synthetic(
-        &export_names,
-        init,
-        None,
-        None,
-        ctx,
-    )))
+    let captured = (JsString::from(spec), export_names.clone());
+    let init = SyntheticModuleInitializer::from_copy_closure_with_captures(
+        |m, (spec, names), ctx| {
+            let spec = spec.to_std_string_escaped();
+            let loader = ctx
+                .get_data::<Rc<Loader>>()
+                .cloned()
+                .ok_or_else(|| error("built-in modules are not available in this context"))?;
+            let Some(obj) = loader.builtin_exports(&spec, ctx)? else {
+                return Err(error(format!("unknown module: {spec}")));
+            };
+            let default = JsString::from("default");
+            for name in names.iter() {
+                if *name == default {
+                    m.set_export(name, obj.clone().into())?;
+                } else {
+                    let v = obj.get(name.clone(), ctx)?;
+                    m.set_export(name, v)?;
+                }
+            }
+            Ok(())
+        },
+        captured,
+    );
+    Ok(Module::synthetic(&export_names, init, None, None, ctx))
 }
