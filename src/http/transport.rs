@@ -216,6 +216,9 @@ impl Timings {
 
 pub struct RawResponse {
     pub status: u16,
+    /// The reason phrase of the status line when it is not the canonical one (Go shows the
+    /// phrase the server sent, e.g. `599 <none>`).
+    pub reason: Option<String>,
     pub version: hyper::Version,
     pub headers: hyper::HeaderMap,
     pub body: Bytes,
@@ -307,6 +310,27 @@ fn is_no_such_host(e: &std::io::Error) -> bool {
         || s.contains("not known")
 }
 
+/// `lookup name on 10.0.0.53:53`, as Go's resolver (k6's) names the server that answered:
+/// the first nameserver of /etc/resolv.conf.
+fn lookup_prefix(target: &str) -> String {
+    static NAMESERVER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let ns = NAMESERVER.get_or_init(|| {
+        let conf = std::fs::read_to_string("/etc/resolv.conf").ok()?;
+        conf.lines().find_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next() == Some("nameserver"))
+                .then(|| words.next())
+                .flatten()
+                .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+                .map(|ip| SocketAddr::new(ip, 53).to_string())
+        })
+    });
+    match ns {
+        Some(ns) => format!("lookup {target} on {ns}"),
+        None => format!("lookup {target}"),
+    }
+}
+
 async fn resolve(host: &str, port: u16, cfg: &TransportConfig) -> Result<SocketAddr, HttpError> {
     let (target, port) = cfg.hosts.lookup(host, port).unwrap_or((host, port));
     let target_trim = target.trim_start_matches('[').trim_end_matches(']');
@@ -318,13 +342,13 @@ async fn resolve(host: &str, port: u16, cfg: &TransportConfig) -> Result<SocketA
             HttpError::with_detail(
                 errors::DNS_NO_SUCH_HOST,
                 "lookup: no such host",
-                format!("lookup {target}: no such host"),
+                format!("{}: no such host", lookup_prefix(target)),
             )
         }),
         Err(e) if is_no_such_host(&e) => Err(HttpError::with_detail(
             errors::DNS_NO_SUCH_HOST,
             "lookup: no such host",
-            format!("lookup {target}: no such host"),
+            format!("{}: no such host", lookup_prefix(target)),
         )),
         Err(e) => {
             let msg = format!("lookup {target}: {e}");
@@ -658,6 +682,10 @@ async fn round_trip(
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
     let raw = RawResponse {
         status: parts.status.as_u16(),
+        reason: parts
+            .extensions
+            .get::<hyper::ext::ReasonPhrase>()
+            .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned()),
         version: parts.version,
         headers: parts.headers,
         body: collected.freeze(),
