@@ -20,7 +20,8 @@ use boa_engine::object::builtins::{JsArray, JsArrayBuffer};
 use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
 use boa_engine::property::{Attribute, PropertyDescriptor, PropertyKey};
 use boa_engine::{
-    Context, Finalize, JsArgs, JsData, JsObject, JsResult, JsString, JsValue, NativeFunction, Trace,
+    Context, Finalize, JsArgs, JsData, JsError, JsObject, JsResult, JsString, JsValue,
+    NativeFunction, Trace,
 };
 use bytes::Bytes;
 use http_body_util::Full;
@@ -2082,8 +2083,57 @@ async fn async_request(
             Err(e) => return parse_error_response(c, e, "Request Failed"),
         }
     };
-    let data = perform(ctx, spec).await?;
+    let op = errors::go_method_name(&spec.method);
+    let url = match &spec.target {
+        Target::Url(u) => u.shown.clone(),
+        Target::Unsendable { shown, .. } => shown.clone(),
+    };
+    let data = match perform(ctx, spec).await {
+        Ok(d) => d,
+        Err(e) => return Err(async_rejection(e, &op, &url, &mut ctx.borrow_mut())),
+    };
     make_response(&mut ctx.borrow_mut(), data)
+}
+
+/// k6 rejects a failed `asyncRequest` (with `throw`) with the Go error itself, not a GoError:
+/// an object whose string is the message, with Go's `op` and `url` fields (confirmed on k6
+/// v1.1.0: `e.name` and `e.message` undefined, `String(e)` = `Get "url": ...`). Other
+/// exceptions (an interrupted VU) pass through.
+fn async_rejection(e: JsError, op: &str, url: &str, ctx: &mut Context) -> JsError {
+    let Some(obj) = e.as_opaque().and_then(|v| v.as_object()) else {
+        return e;
+    };
+    let is_go_error = obj
+        .get(JsString::from("name"), ctx)
+        .ok()
+        .and_then(|n| n.as_string().map(|s| s.to_std_string_escaped()))
+        .is_some_and(|n| n == "GoError");
+    if !is_go_error {
+        return e;
+    }
+    let message = match obj.get(JsString::from("message"), ctx) {
+        Ok(m) => m,
+        Err(err) => return err,
+    };
+    let to_string = FunctionObjectBuilder::new(
+        ctx.realm(),
+        NativeFunction::from_copy_closure_with_captures(
+            |_, _, message: &JsValue, _| Ok(message.clone()),
+            message,
+        ),
+    )
+    .name(JsString::from("toString"))
+    .build();
+    let rejection = ObjectInitializer::new(ctx)
+        .property(JsString::from("op"), JsString::from(op), ALL)
+        .property(JsString::from("url"), JsString::from(url), ALL)
+        .property(
+            JsString::from("toString"),
+            to_string,
+            Attribute::WRITABLE | Attribute::CONFIGURABLE,
+        )
+        .build();
+    JsError::from_opaque(rejection.into())
 }
 
 /// Go's `%#v` of a `[]interface{}`, for k6's "invalid batch request" message.
