@@ -446,11 +446,3 @@ fn response_fields() {
         1
     );
 }
-
-/// A URL nothing listens on: a port the OS just handed out and took back.
-fn refused_url() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = l.local_addr().expect("addr").port();
-    drop(l);
-    format!("http://127.0.0.1:{port}")
-}

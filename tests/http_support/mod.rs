@@ -177,3 +177,11 @@ impl Outcome {
             .collect()
     }
 }
+
+/// A URL nothing listens on: a port the OS just handed out and took back.
+pub fn refused_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    drop(l);
+    format!("http://127.0.0.1:{port}")
+}
