@@ -926,7 +926,6 @@ fn http_debug_log(ctx: &mut Context, message: &str, request_id: &str) {
     );
 }
 
-/// A failed request: warning (or exception with `throw`) and the status-0 response.
 /// What a failed hop leaves behind.
 struct Failure {
     error: HttpError,
@@ -935,6 +934,7 @@ struct Failure {
     partial: Bytes,
 }
 
+/// A failed request: warning (or a GoError with `throw`) and the status-0 response.
 fn failed_response(
     ctx: &RefCell<&mut Context>,
     spec: &RequestSpec,
