@@ -105,7 +105,14 @@ struct RunArgs {
     #[arg(short = 'w', long)]
     throw: bool,
     /// Log HTTP requests and responses (headers; "full" adds bodies).
-    #[arg(long, num_args = 0..=1, default_missing_value = "headers")]
+    // `require_equals`: as in k6, `--http-debug script.js` is the flag without a value, not
+    // `--http-debug=script.js`.
+    #[arg(
+        long,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "headers"
+    )]
     http_debug: Option<String>,
     /// User-Agent header for HTTP requests.
     #[arg(long)]

@@ -61,9 +61,22 @@ pub fn request_message(
     }
     if !body.is_empty() {
         s.push_str(&format!("Content-Length: {}\n", body.len()));
+    } else if let Some(len) = headers.get(http::header::CONTENT_LENGTH) {
+        s.push_str(&format!(
+            "Content-Length: {}\n",
+            String::from_utf8_lossy(len.as_bytes())
+        ));
     }
     for (k, v) in sorted_headers(headers, &["host", "user-agent", "content-length"]) {
         s.push_str(&format!("{k}: {v}\n"));
+    }
+    // Go's dumping transport asks for gzip itself (k6's real transport does not, so the
+    // target never sees it); k6's dumps show it, so rk6's do too.
+    if method != "HEAD"
+        && !headers.contains_key(http::header::ACCEPT_ENCODING)
+        && !headers.contains_key(http::header::RANGE)
+    {
+        s.push_str("Accept-Encoding: gzip\n");
     }
     s.push('\n');
     s.push_str(&body_text(body, full));
@@ -128,18 +141,18 @@ mod tests {
         h
     }
 
-    // Confirmed on k6 v1.1.0 (`--http-debug=full`, an http.post with header X-A: 1); rk6
-    // leaves out the `Accept-Encoding: gzip` line k6 prints but does not send.
+    // Confirmed on k6 v1.1.0 (`--http-debug=full`, an http.post with header X-A: 1),
+    // including the `Accept-Encoding: gzip` line k6 prints but does not send.
     #[test]
     fn request_like_k6() {
         let h = headers(&[("x-a", "1"), ("user-agent", "UA")]);
         assert_eq!(
             request_message("POST", "/post", "127.0.0.1:18080", &h, b"abc", true),
-            "Request:\nPOST /post HTTP/1.1\nHost: 127.0.0.1:18080\nUser-Agent: UA\nContent-Length: 3\nX-A: 1\n\nabc\n"
+            "Request:\nPOST /post HTTP/1.1\nHost: 127.0.0.1:18080\nUser-Agent: UA\nContent-Length: 3\nX-A: 1\nAccept-Encoding: gzip\n\nabc\n"
         );
         assert_eq!(
             request_message("GET", "/get", "h", &h, b"", false),
-            "Request:\nGET /get HTTP/1.1\nHost: h\nUser-Agent: UA\nX-A: 1\n\n\n"
+            "Request:\nGET /get HTTP/1.1\nHost: h\nUser-Agent: UA\nX-A: 1\nAccept-Encoding: gzip\n\n\n"
         );
     }
 

@@ -78,6 +78,7 @@ pub const DIAL_TIMEOUT: u32 = 1211;
 pub const DIAL_REFUSED: u32 = 1212;
 pub const TCP_RESET: u32 = 1220;
 pub const TLS_GENERIC: u32 = 1300;
+pub const TLS_RECORD_HEADER: u32 = 1301;
 pub const TLS_UNKNOWN_AUTHORITY: u32 = 1310;
 pub const TLS_HOSTNAME_MISMATCH: u32 = 1311;
 pub const HTTP2_GOAWAY: u32 = 1610;
@@ -307,13 +308,36 @@ pub fn tls_error(host: &str, e: &std::io::Error) -> HttpError {
             "x509: unknown authority",
             "tls: failed to verify certificate: x509: certificate signed by unknown authority",
         ),
-        Some(Error::InvalidCertificate(
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-        )) => HttpError::with_detail(
+        Some(Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+            presented,
+            ..
+        })) => HttpError::with_detail(
             TLS_HOSTNAME_MISMATCH,
             "x509: certificate doesn't match hostname",
-            format!("tls: failed to verify certificate: x509: certificate is not valid for {host}"),
+            format!(
+                "tls: failed to verify certificate: {}",
+                go_hostname_error(host, presented)
+            ),
         ),
+        Some(Error::InvalidCertificate(CertificateError::NotValidForName)) => {
+            HttpError::with_detail(
+                TLS_HOSTNAME_MISMATCH,
+                "x509: certificate doesn't match hostname",
+                format!(
+                    "tls: failed to verify certificate: x509: certificate is not valid for {host}"
+                ),
+            )
+        }
+        // A TLS request to a plain-HTTP port: Go sees a record header that is not TLS
+        // (k6 v1.1.0: error "tls: first record does not look like a TLS handshake", 1301,
+        // and Go's transport words the warning as below when the bytes read `HTTP/`).
+        Some(Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)) => {
+            HttpError::with_detail(
+                TLS_RECORD_HEADER,
+                "tls: first record does not look like a TLS handshake",
+                "http: server gave HTTP response to HTTPS client",
+            )
+        }
         Some(Error::InvalidCertificate(CertificateError::Expired))
         | Some(Error::InvalidCertificate(CertificateError::ExpiredContext { .. })) => {
             let m = "tls: failed to verify certificate: x509: certificate has expired or is not yet valid";
@@ -326,6 +350,42 @@ pub fn tls_error(host: &str, e: &std::io::Error) -> HttpError {
         Some(other) => HttpError::new(TLS_GENERIC, format!("tls: {other}")),
         None => HttpError::new(TLS_GENERIC, format!("tls: {}", io_text(e))),
     }
+}
+
+/// Go's `x509.HostnameError` text from the names webpki lists (`DnsName("a")`,
+/// `IpAddress(127.0.0.1)`): the IP SANs when the host is an IP, else the DNS names.
+fn go_hostname_error(host: &str, presented: &[String]) -> String {
+    let inner = |p: &str, prefix: &str| -> Option<String> {
+        p.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix(')'))
+            .map(|r| r.trim_matches('"').to_string())
+    };
+    let host_is_ip = host
+        .trim_matches(|c| c == '[' || c == ']')
+        .parse::<std::net::IpAddr>()
+        .is_ok();
+    let names: Vec<String> = presented
+        .iter()
+        .filter_map(|p| {
+            if host_is_ip {
+                inner(p, "IpAddress(")
+            } else {
+                inner(p, "DnsName(")
+            }
+        })
+        .collect();
+    if host_is_ip && names.is_empty() {
+        return format!(
+            "x509: cannot validate certificate for {host} because it doesn't contain any IP SANs"
+        );
+    }
+    if names.is_empty() {
+        return format!("x509: certificate is not valid for any names, but wanted to match {host}");
+    }
+    format!(
+        "x509: certificate is valid for {}, not {host}",
+        names.join(", ")
+    )
 }
 
 /// Go's alert text: `HandshakeFailure` → `handshake failure`.
@@ -412,6 +472,27 @@ mod tests {
         assert_eq!(
             h.message,
             "http2: connection error with http2 ErrCode REFUSED_STREAM"
+        );
+    }
+
+    // Confirmed on k6 v1.1.0 against a certificate for `localhost` and 127.0.0.1.
+    #[test]
+    fn hostname_errors_read_like_go() {
+        let presented = vec![
+            "DnsName(\"localhost\")".to_string(),
+            "IpAddress(127.0.0.1)".to_string(),
+        ];
+        assert_eq!(
+            go_hostname_error("wrong.test", &presented),
+            "x509: certificate is valid for localhost, not wrong.test"
+        );
+        assert_eq!(
+            go_hostname_error("10.0.0.1", &presented),
+            "x509: certificate is valid for 127.0.0.1, not 10.0.0.1"
+        );
+        assert_eq!(
+            go_hostname_error("10.0.0.1", &presented[..1]),
+            "x509: cannot validate certificate for 10.0.0.1 because it doesn't contain any IP SANs"
         );
     }
 

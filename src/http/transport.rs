@@ -216,6 +216,9 @@ impl Timings {
 
 pub struct RawResponse {
     pub status: u16,
+    /// The reason phrase of the status line when it is not the canonical one (Go shows the
+    /// phrase the server sent, e.g. `599 <none>`).
+    pub reason: Option<String>,
     pub version: hyper::Version,
     pub headers: hyper::HeaderMap,
     pub body: Bytes,
@@ -307,24 +310,101 @@ fn is_no_such_host(e: &std::io::Error) -> bool {
         || s.contains("not known")
 }
 
-async fn resolve(host: &str, port: u16, cfg: &TransportConfig) -> Result<SocketAddr, HttpError> {
+/// Go's `isDomainName` (net/dnsclient.go): labels of letters, digits, `_` and inner `-`, at
+/// most 63 bytes each and 253 in all, not all-numeric.
+fn is_domain_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    let l = b.len();
+    if s == "." {
+        return true;
+    }
+    if l == 0 || l > 254 || (l == 254 && b[l - 1] != b'.') {
+        return false;
+    }
+    let (mut last, mut non_numeric, mut part) = (b'.', false, 0);
+    for &c in b {
+        match c {
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                non_numeric = true;
+                part += 1;
+            }
+            b'0'..=b'9' => part += 1,
+            b'-' => {
+                if last == b'.' {
+                    return false;
+                }
+                part += 1;
+                non_numeric = true;
+            }
+            b'.' => {
+                if last == b'.' || last == b'-' || part > 63 || part == 0 {
+                    return false;
+                }
+                part = 0;
+            }
+            _ => return false,
+        }
+        last = c;
+    }
+    last != b'-' && part <= 63 && non_numeric
+}
+
+/// `lookup name on 10.0.0.53:53`, as Go's resolver (k6's) names the server that answered:
+/// the first nameserver of /etc/resolv.conf.
+fn lookup_prefix(target: &str) -> String {
+    static NAMESERVER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let ns = NAMESERVER.get_or_init(|| {
+        let conf = std::fs::read_to_string("/etc/resolv.conf").ok()?;
+        conf.lines().find_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next() == Some("nameserver"))
+                .then(|| words.next())
+                .flatten()
+                .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+                .map(|ip| SocketAddr::new(ip, 53).to_string())
+        })
+    });
+    match ns {
+        Some(ns) => format!("lookup {target} on {ns}"),
+        None => format!("lookup {target}"),
+    }
+}
+
+/// Every address of the host, in the resolver's order (the dialer tries them in turn).
+async fn resolve(
+    host: &str,
+    port: u16,
+    cfg: &TransportConfig,
+) -> Result<Vec<SocketAddr>, HttpError> {
     let (target, port) = cfg.hosts.lookup(host, port).unwrap_or((host, port));
     let target_trim = target.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = target_trim.parse::<std::net::IpAddr>() {
-        return Ok(SocketAddr::new(ip, port));
+        return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    match tokio::net::lookup_host((target, port)).await {
-        Ok(mut addrs) => addrs.next().ok_or_else(|| {
-            HttpError::with_detail(
-                errors::DNS_NO_SUCH_HOST,
-                "lookup: no such host",
-                format!("lookup {target}: no such host"),
-            )
-        }),
-        Err(e) if is_no_such_host(&e) => Err(HttpError::with_detail(
+    if !is_domain_name(target) {
+        // Go's resolver refuses such a name without asking any server.
+        return Err(HttpError::with_detail(
             errors::DNS_NO_SUCH_HOST,
             "lookup: no such host",
             format!("lookup {target}: no such host"),
+        ));
+    }
+    match tokio::net::lookup_host((target, port)).await {
+        Ok(addrs) => {
+            let addrs: Vec<SocketAddr> = addrs.collect();
+            if addrs.is_empty() {
+                return Err(HttpError::with_detail(
+                    errors::DNS_NO_SUCH_HOST,
+                    "lookup: no such host",
+                    format!("{}: no such host", lookup_prefix(target)),
+                ));
+            }
+            Ok(addrs)
+        }
+        Err(e) if is_no_such_host(&e) => Err(HttpError::with_detail(
+            errors::DNS_NO_SUCH_HOST,
+            "lookup: no such host",
+            format!("{}: no such host", lookup_prefix(target)),
         )),
         Err(e) => {
             let msg = format!("lookup {target}: {e}");
@@ -368,6 +448,28 @@ fn cipher_suite_name(s: rustls::CipherSuite) -> &'static str {
     }
 }
 
+/// Dials the addresses in turn until one answers, within one dial timeout for all, as Go's
+/// dialer does: `localhost` may resolve to `::1` first while the server listens on
+/// 127.0.0.1 only. All failing gives the first address's error.
+async fn dial(addrs: &[SocketAddr]) -> Result<(TcpStream, SocketAddr), HttpError> {
+    let deadline = tokio::time::Instant::now() + DIAL_TIMEOUT;
+    let mut first_error: Option<HttpError> = None;
+    for &addr in addrs {
+        let error = match timeout_at(deadline, TcpStream::connect(addr)).await {
+            Ok(Ok(tcp)) => return Ok((tcp, addr)),
+            Ok(Err(e)) => errors::dial_error(addr, &e),
+            Err(_) => errors::dial_timeout(addr),
+        };
+        let timed_out = error.code == errors::DIAL_TIMEOUT;
+        first_error.get_or_insert(error);
+        if timed_out {
+            break;
+        }
+    }
+    Err(first_error
+        .unwrap_or_else(|| HttpError::new(errors::DNS_NO_SUCH_HOST, "lookup: no such host")))
+}
+
 struct Connected {
     conn: Conn,
     timings: Timings,
@@ -381,15 +483,11 @@ async fn connect(
     t0: Instant,
 ) -> Result<Connected, (HttpError, Timings)> {
     let mut timings = Timings::default();
-    let addr = resolve(&key.host, key.port, cfg)
+    let addrs = resolve(&key.host, key.port, cfg)
         .await
         .map_err(|e| (e, Timings::default()))?;
     let t_dial = Instant::now();
-    let tcp = match tokio::time::timeout(DIAL_TIMEOUT, TcpStream::connect(addr)).await {
-        Ok(Ok(tcp)) => tcp,
-        Ok(Err(e)) => return Err((errors::dial_error(addr, &e), Timings::default())),
-        Err(_) => return Err((errors::dial_timeout(addr), Timings::default())),
-    };
+    let (tcp, addr) = dial(&addrs).await.map_err(|e| (e, Timings::default()))?;
     let _ = tcp.set_nodelay(true);
     let local = tcp.local_addr().ok();
     let t_connected = Instant::now();
@@ -658,6 +756,10 @@ async fn round_trip(
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
     let raw = RawResponse {
         status: parts.status.as_u16(),
+        reason: parts
+            .extensions
+            .get::<hyper::ext::ReasonPhrase>()
+            .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned()),
         version: parts.version,
         headers: parts.headers,
         body: collected.freeze(),
@@ -749,6 +851,48 @@ impl Transport {
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn dial_tries_every_address() {
+        let live = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live_addr = live.local_addr().unwrap();
+        let refused_addr = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let (_, addr) = super::dial(&[refused_addr, live_addr]).await.unwrap();
+        assert_eq!(addr, live_addr);
+        let e = super::dial(&[refused_addr]).await.unwrap_err();
+        assert_eq!(e.code, crate::http::errors::DIAL_REFUSED);
+    }
+
+    #[test]
+    fn domain_names_follow_go() {
+        use super::is_domain_name;
+        for ok in [
+            "example.com",
+            "a",
+            "x_y.invalid",
+            "a-b.c",
+            "example.com.",
+            "1a.2",
+        ] {
+            assert!(is_domain_name(ok), "{ok}");
+        }
+        let long = format!("{}.invalid", "a".repeat(64));
+        for bad in [
+            "",
+            "a..b",
+            "-x.invalid",
+            "x-.y",
+            "123",
+            "1.2.3",
+            "a b",
+            long.as_str(),
+        ] {
+            assert!(!is_domain_name(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -54,11 +54,11 @@ pub fn init_logging(verbose: bool) {
     });
 }
 
+/// logrus's rule: only characters outside `[A-Za-z0-9-._/@^+]` need quotes, so an empty
+/// value is printed bare (`group= iter=0`, as k6 prints it).
 fn needs_quoting(s: &str) -> bool {
-    s.is_empty()
-        || !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._/@^+".contains(c))
+    !s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-._/@^+".contains(c))
 }
 
 /// Go's `strconv.Quote`.

@@ -16,11 +16,12 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use boa_engine::object::builtins::JsArray;
+use boa_engine::object::builtins::{JsArray, JsArrayBuffer};
 use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
 use boa_engine::property::{Attribute, PropertyDescriptor, PropertyKey};
 use boa_engine::{
-    Context, Finalize, JsArgs, JsData, JsObject, JsResult, JsString, JsValue, NativeFunction, Trace,
+    Context, Finalize, JsArgs, JsData, JsError, JsObject, JsResult, JsString, JsValue,
+    NativeFunction, Trace,
 };
 use bytes::Bytes;
 use http_body_util::Full;
@@ -37,6 +38,7 @@ use crate::http::{digest, gjson};
 use crate::js::bytes::{array_buffer, binary_bytes};
 use crate::js::console::{self, Level};
 use crate::js::event_loop::interrupted_error;
+use crate::js::modules::encoding::go_error;
 use crate::js::runtime::{Phase, vu_state};
 use crate::js::util::{ALL, error, func, to_rust_string, type_error};
 use crate::metrics::sample::now_ns;
@@ -308,9 +310,8 @@ fn url_from_value(
     if let Some(s) = v.as_string() {
         return Ok(Ok((s.to_std_string_escaped(), None)));
     }
-    if v.is_object() {
-        return Ok(Ok((to_rust_string(v, ctx)?, None)));
-    }
+    // Anything else, objects included, is refused (confirmed on k6 v1.1.0:
+    // `http.get({})` → `invalid URL: '#map[]'`, no request made).
     Ok(Err(HttpError::new(
         errors::INVALID_URL,
         format!("invalid URL: '#{}'", go_value(v, ctx)?),
@@ -629,7 +630,9 @@ fn parse_request(
         tags: Vec::new(),
         timeout: Duration::from_secs(60),
         max_redirects: opts.max_redirects,
-        redirects_set: false,
+        // k6 warns about stopping only when neither the request nor the options chose the
+        // limit (confirmed on k6 v1.1.0).
+        redirects_set: opts.raw.get("maxRedirects").is_some_and(|v| !v.is_null()),
         response_type: if opts.discard_response_bodies {
             ResponseType::None
         } else {
@@ -677,6 +680,8 @@ enum BodyKind {
 /// What the Response object is built from.
 struct ResponseData {
     status: u16,
+    /// A non-canonical reason phrase from the status line.
+    reason: Option<String>,
     proto: &'static str,
     headers: hyper::HeaderMap,
     /// `None`: the body is null (failed request, `responseType: 'none'`).
@@ -696,6 +701,7 @@ impl ResponseData {
     fn parse_failure(e: HttpError) -> ResponseData {
         ResponseData {
             status: 0,
+            reason: None,
             proto: "",
             headers: hyper::HeaderMap::new(),
             body: None,
@@ -760,35 +766,25 @@ fn host_header(url: &Url) -> String {
     }
 }
 
-/// The cookies of one hop: the request's own first, then the jar's (k6 sends both unless
-/// the request's cookie says `replace`), grouped by name.
+/// The cookies of one hop as k6 adds them: the request's own first, then the jar's in the
+/// jar's order, minus those a request cookie with `replace` overrides (confirmed on k6
+/// v1.1.0: `a=param; c=jar; a=jarA`).
 fn hop_cookies(spec: &RequestSpec, jar: &Jar, url: &Url) -> Vec<(String, String)> {
     let from_jar = jar.for_url(url);
     if spec.cookies.is_empty() {
         return from_jar;
     }
-    let mut names: Vec<&str> = Vec::new();
-    for c in &spec.cookies {
-        if !names.contains(&c.name.as_str()) {
-            names.push(&c.name);
-        }
-    }
-    for (n, _) in &from_jar {
-        if !names.contains(&n.as_str()) {
-            names.push(n);
-        }
-    }
     let mut out = Vec::with_capacity(spec.cookies.len() + from_jar.len());
-    for name in names {
-        let mut replace = false;
-        for c in spec.cookies.iter().filter(|c| c.name == name) {
-            replace |= c.replace;
-            out.push((c.name.clone(), c.value.clone()));
-        }
-        if !replace {
-            out.extend(from_jar.iter().filter(|(n, _)| n == name).cloned());
-        }
-    }
+    out.extend(
+        spec.cookies
+            .iter()
+            .map(|c| (c.name.clone(), c.value.clone())),
+    );
+    out.extend(
+        from_jar
+            .into_iter()
+            .filter(|(n, _)| !spec.cookies.iter().any(|c| c.replace && &c.name == n)),
+    );
     out
 }
 
@@ -930,23 +926,36 @@ fn http_debug_log(ctx: &mut Context, message: &str, request_id: &str) {
     );
 }
 
-/// A failed request: warning (or exception with `throw`) and the status-0 response.
+/// What a failed hop leaves behind.
+struct Failure {
+    error: HttpError,
+    timings: Timings,
+    /// What arrived of the body before the failure.
+    partial: Bytes,
+}
+
+/// A failed request: warning (or a GoError with `throw`) and the status-0 response.
 fn failed_response(
+    ctx: &RefCell<&mut Context>,
     spec: &RequestSpec,
     method: &str,
     shown_url: &str,
-    e: HttpError,
-    timings: Timings,
-    partial: Bytes,
+    failure: Failure,
     request: Rc<RequestInfo>,
 ) -> JsResult<ResponseData> {
+    let Failure {
+        error: e,
+        timings,
+        partial,
+    } = failure;
     let text = e.warning(method, shown_url);
     if spec.throw {
-        return Err(error(text));
+        return Err(go_error(text, &mut ctx.borrow_mut()));
     }
     console::log(Level::Warn, "Request Failed", &[("error", &text)]);
     Ok(ResponseData {
         status: 0,
+        reason: None,
         proto: "",
         headers: hyper::HeaderMap::new(),
         body: (!partial.is_empty()).then_some(partial),
@@ -986,14 +995,15 @@ fn build_hyper_request(
     })?;
     let mut b = hyper::Request::builder().method(m).uri(path_and_query(url));
     let (mut has_ua, mut has_host, mut has_auth, mut has_cookie) = (false, false, false, false);
+    let mut has_length = false;
     for (k, v) in h.user {
-        if h.drop_body_headers
-            && (k.eq_ignore_ascii_case("content-type")
-                || k.eq_ignore_ascii_case("content-encoding")
-                || k.eq_ignore_ascii_case("content-length"))
-        {
+        // Go copies every header of the first request to the redirected one, Content-Type
+        // included, even when a 301-303 turns it into a body-less GET (confirmed on k6
+        // v1.1.0); only the length follows the new, empty body.
+        if h.drop_body_headers && k.eq_ignore_ascii_case("content-length") {
             continue;
         }
+        has_length |= k.eq_ignore_ascii_case("content-length");
         has_ua |= k.eq_ignore_ascii_case("user-agent");
         has_host |= k.eq_ignore_ascii_case("host");
         has_auth |= k.eq_ignore_ascii_case("authorization");
@@ -1014,6 +1024,11 @@ fn build_hyper_request(
     }
     if let Some(r) = h.referer {
         b = b.header(hyper::header::REFERER, r);
+    }
+    // Go sends `Content-Length: 0` for these methods (case-sensitive) even without a body;
+    // hyper would send nothing, and data_sent would differ from k6's.
+    if body.is_empty() && !has_length && matches!(method, "POST" | "PUT" | "PATCH") {
+        b = b.header(hyper::header::CONTENT_LENGTH, "0");
     }
     b.body(Full::new(body.clone()))
         .map_err(|e| HttpError::new(errors::GENERIC, format!("net/http: invalid header: {e}")))
@@ -1051,7 +1066,7 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
             Err(e) => {
                 let err = HttpError::new(errors::GENERIC, format!("compression failed: {e}"));
                 if spec.throw {
-                    return Err(error(err.message));
+                    return Err(go_error(err.message, &mut ctx.borrow_mut()));
                 }
                 console::log(Level::Warn, "Request Failed", &[("error", &err.message)]);
                 return Ok(ResponseData::parse_failure(err));
@@ -1073,7 +1088,8 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
     };
     let request_info = {
         let mut headers: Vec<(String, String)> = user_headers.clone();
-        if !headers.iter().any(|(k, _)| k == "User-Agent") && !user_agent.is_empty() {
+        // k6 sets the header even when userAgent is '' (Go then leaves it off the wire).
+        if !headers.iter().any(|(k, _)| k == "User-Agent") {
             headers.push(("User-Agent".into(), user_agent.to_string()));
         }
         if let Some(c) = cookie_header(&first_cookies)
@@ -1113,12 +1129,15 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                 },
             );
             let mut data = failed_response(
+                ctx,
                 &spec,
                 &spec.method,
                 shown,
-                error.clone(),
-                timings,
-                Bytes::new(),
+                Failure {
+                    error: error.clone(),
+                    timings,
+                    partial: Bytes::new(),
+                },
                 request_info,
             )?;
             data.url = raw.clone();
@@ -1187,12 +1206,15 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                     },
                 );
                 return failed_response(
+                    ctx,
                     &spec,
                     &method,
                     &current.shown,
-                    e,
-                    timings,
-                    Bytes::new(),
+                    Failure {
+                        error: e,
+                        timings,
+                        partial: Bytes::new(),
+                    },
                     request_info,
                 );
             }
@@ -1254,12 +1276,15 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                     },
                 );
                 return failed_response(
+                    ctx,
                     &spec,
                     &method,
                     &current.shown,
-                    f.error,
-                    f.timings,
-                    f.partial_body,
+                    Failure {
+                        error: f.error,
+                        timings: f.timings,
+                        partial: f.partial_body,
+                    },
                     request_info,
                 );
             }
@@ -1299,12 +1324,15 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                     },
                 );
                 return failed_response(
+                    ctx,
                     &spec,
                     &method,
                     &current.shown,
-                    e,
-                    raw.timings,
-                    Bytes::new(),
+                    Failure {
+                        error: e,
+                        timings: raw.timings,
+                        partial: Bytes::new(),
+                    },
                     request_info,
                 );
             }
@@ -1357,8 +1385,52 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
         {
             if redirects < spec.max_redirects {
                 if let Ok(next) = url.join(loc)
-                    && (next.scheme() == "http" || next.scheme() == "https")
+                    && next.scheme() != "http"
+                    && next.scheme() != "https"
                 {
+                    // Go follows it and fails on the scheme: one more sample, status 0
+                    // (confirmed on k6 v1.1.0 with a redirect to ftp://).
+                    let shown = request_url::go_string(next.as_str(), &next);
+                    let e = HttpError::new(
+                        errors::GENERIC,
+                        format!(
+                            "unsupported protocol scheme {}",
+                            errors::go_quote(next.scheme())
+                        ),
+                    );
+                    let expected = callback.as_ref().map(|cb| cb.matches(0));
+                    let timings = Timings::default();
+                    emit_request_samples(
+                        &mut ctx.borrow_mut(),
+                        &spec,
+                        &HopReport {
+                            method: &method,
+                            url: &shown,
+                            status: 0,
+                            proto: None,
+                            error: Some(&e),
+                            timings: &timings,
+                            tls: None,
+                            remote: None,
+                            expected,
+                            sent: 0,
+                            received: 0,
+                        },
+                    );
+                    return failed_response(
+                        ctx,
+                        &spec,
+                        &method,
+                        &shown,
+                        Failure {
+                            error: e,
+                            timings,
+                            partial: Bytes::new(),
+                        },
+                        request_info,
+                    );
+                }
+                if let Ok(next) = url.join(loc) {
                     redirects += 1;
                     // Go sends a Referer unless going from https to http.
                     referer = (!(url.scheme() == "https" && next.scheme() == "http"))
@@ -1392,6 +1464,7 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
         }
         return Ok(ResponseData {
             status: raw.status,
+            reason: raw.reason,
             proto,
             headers: raw.headers,
             body: (spec.response_type != ResponseType::None).then_some(body_bytes),
@@ -1411,7 +1484,7 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
 fn parse_error_response(ctx: &mut Context, e: HttpError, warning: &str) -> JsResult<JsValue> {
     let throw = vu_state(ctx).borrow().shared.options.throw;
     if throw {
-        return Err(error(e.message));
+        return Err(go_error(e.message, ctx));
     }
     console::log(Level::Warn, warning, &[("error", &e.message)]);
     make_response(ctx, ResponseData::parse_failure(e))
@@ -1606,14 +1679,16 @@ fn request_value(d: &ResponseData, ctx: &mut Context) -> JsResult<JsValue> {
         .into())
 }
 
-fn status_text(status: u16) -> String {
+fn status_text(status: u16, sent: Option<&str>) -> String {
     if status == 0 {
         return String::new();
     }
-    let reason = hyper::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("");
+    let reason = sent.unwrap_or_else(|| {
+        hyper::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("")
+    });
     format!("{status} {reason}")
 }
 
@@ -1641,7 +1716,7 @@ const RESPONSE_FIELDS: &[(&str, Getter)] = &[
     ("url", |d, _| Ok(JsString::from(d.url.as_str()).into())),
     ("status", |d, _| Ok(JsValue::from(d.status))),
     ("status_text", |d, _| {
-        Ok(JsString::from(status_text(d.status)).into())
+        Ok(JsString::from(status_text(d.status, d.reason.as_deref())).into())
     }),
     ("proto", |d, _| Ok(JsString::from(d.proto).into())),
     (
@@ -1708,53 +1783,165 @@ fn response_json(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResul
         match (&r.data.body, r.data.response_type) {
             (Some(b), ResponseType::Text | ResponseType::Binary) => b.clone(),
             _ => {
-                return Err(error(
+                return Err(go_error(
                     "the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
+                    ctx,
                 ));
             }
         }
     };
+    // Any argument, even `undefined` or '', makes it a gjson query, and k6 answers a query
+    // on an invalid body or a path that matches nothing with undefined (confirmed on k6
+    // v1.1.0), never with an exception.
+    if let Some(sel) = args.first() {
+        let sel = to_rust_string(sel, ctx)?;
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+            return Ok(JsValue::undefined());
+        };
+        return match gjson::get(&value, &sel) {
+            Some(v) if !sel.is_empty() => JsValue::from_json(&v, ctx),
+            _ => Ok(JsValue::undefined()),
+        };
+    }
     let value: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|e| error(go_json_error(&body, &e)))?;
-    match args.first() {
-        Some(sel) if !sel.is_undefined() => {
-            let sel = to_rust_string(sel, ctx)?;
-            match gjson::get(&value, &sel) {
-                Some(v) => JsValue::from_json(&v, ctx),
-                None => Ok(JsValue::undefined()),
-            }
-        }
-        _ => JsValue::from_json(&value, ctx),
+        serde_json::from_slice(&body).map_err(|e| go_error(go_json_error(&body, &e), ctx))?;
+    JsValue::from_json(&value, ctx)
+}
+
+/// Go's `quoteChar`: the byte taken as a Latin-1 rune, quoted like `strconv.Quote`.
+fn go_quote_char(c: u8) -> String {
+    match c {
+        b'\'' => r"'\''".into(),
+        b'"' => "'\"'".into(),
+        b'\\' => r"'\\'".into(),
+        0x07 => r"'\a'".into(),
+        0x08 => r"'\b'".into(),
+        0x0c => r"'\f'".into(),
+        b'\n' => r"'\n'".into(),
+        b'\r' => r"'\r'".into(),
+        b'\t' => r"'\t'".into(),
+        0x0b => r"'\v'".into(),
+        0..=0x1f | 0x7f => format!(r"'\x{c:02x}'"),
+        0x80..=0xa0 | 0xad => format!(r"'\u{c:04x}'"),
+        _ => format!("'{}'", c as char),
     }
 }
 
-/// k6's message for unparseable JSON, with Go's wording for the common cases.
-fn go_json_error(body: &[u8], e: &serde_json::Error) -> String {
-    let (line, column) = (e.line(), e.column());
-    // serde's column is the offending character; Go's offset is one past it.
-    let offset_in_line = column + 1;
-    let reason = if e.is_eof() {
-        "unexpected end of JSON input".to_string()
-    } else {
-        let idx = body
-            .split(|&b| b == b'\n')
-            .take(line.saturating_sub(1))
-            .map(|l| l.len() + 1)
-            .sum::<usize>()
-            + column.saturating_sub(1);
-        match body.get(idx) {
-            Some(&c) if e.to_string().starts_with("expected value") => {
-                format!(
-                    "invalid character '{}' looking for beginning of value",
-                    c as char
-                )
-            }
-            _ => e.to_string(),
+/// Go's scanner wording for what serde_json reports at byte `idx` (`c` is the byte there).
+fn go_json_reason(body: &[u8], idx: usize, c: u8, serde_msg: &str) -> String {
+    let q = go_quote_char(c);
+    let context = if serde_msg.starts_with("expected value") {
+        "looking for beginning of value".to_string()
+    } else if serde_msg.starts_with("key must be a string") {
+        "looking for beginning of object key string".to_string()
+    } else if serde_msg.starts_with("trailing comma") {
+        if c == b'}' {
+            "looking for beginning of object key string".to_string()
+        } else {
+            "looking for beginning of value".to_string()
         }
+    } else if serde_msg.starts_with("trailing characters") {
+        "after top-level value".to_string()
+    } else if serde_msg.starts_with("expected `:`") {
+        "after object key".to_string()
+    } else if serde_msg.starts_with("expected `,` or `}`") {
+        "after object key:value pair".to_string()
+    } else if serde_msg.starts_with("expected `,` or `]`") {
+        "after array element".to_string()
+    } else if serde_msg.starts_with("control character") {
+        "in string literal".to_string()
+    } else if serde_msg.starts_with("invalid escape") {
+        "in string escape code".to_string()
+    } else if serde_msg.starts_with("invalid number") {
+        "in numeric literal".to_string()
+    } else if serde_msg.starts_with("expected ident") {
+        match literal_expectation(body, idx) {
+            Some(s) => s,
+            None => return serde_msg.to_string(),
+        }
+    } else {
+        return serde_msg.to_string();
     };
-    format!(
-        "cannot parse json due to an error at line {line}, character {offset_in_line} , error: {reason}"
-    )
+    format!("invalid character {q} {context}")
+}
+
+/// `in literal true (expecting 'u')` for a broken `true`/`false`/`null` ending before `idx`.
+fn literal_expectation(body: &[u8], idx: usize) -> Option<String> {
+    let start = body[..idx.min(body.len())]
+        .iter()
+        .rposition(|b| !b.is_ascii_lowercase())
+        .map_or(0, |p| p + 1);
+    // A word right after a quote is the inside of a string, not a literal.
+    if start > 0 && body[start - 1] == b'"' {
+        return None;
+    }
+    let word = match body.get(start)? {
+        b't' => "true",
+        b'f' => "false",
+        b'n' => "null",
+        _ => return None,
+    };
+    let expected = *word.as_bytes().get(idx - start)?;
+    Some(format!(
+        "in literal {word} (expecting {})",
+        go_quote_char(expected)
+    ))
+}
+
+/// k6's position of Go's error offset: it walks the body's runes (an invalid UTF-8 byte is
+/// one rune, as in Go), counting lines and the position in the line, up to the rune at the
+/// offset (derived from k6 v1.1.0's answers for a range of bodies).
+fn k6_json_position(body: &[u8], offset: usize) -> (usize, usize) {
+    let (mut line, mut pos, mut i) = (1, 0, 0);
+    while i < body.len() {
+        let width = (1..=4)
+            .find(|w| {
+                body.get(i..i + w)
+                    .is_some_and(|s| std::str::from_utf8(s).is_ok())
+            })
+            .unwrap_or(1);
+        if body[i] == b'\n' {
+            line += 1;
+            pos = 0;
+        }
+        pos += 1;
+        if i == offset {
+            break;
+        }
+        i += width;
+    }
+    (line, pos)
+}
+
+/// k6's message for unparseable JSON: Go's scanner wording and offset, k6's line/position.
+fn go_json_error(body: &[u8], e: &serde_json::Error) -> String {
+    let (offset, reason) = if e.is_eof() {
+        // Go's scanner feeds a space at the end, which breaks an unfinished literal.
+        let trimmed = body.len();
+        let tail_literal = body
+            .last()
+            .is_some_and(|b| b.is_ascii_lowercase())
+            .then(|| literal_expectation(body, trimmed))
+            .flatten();
+        match tail_literal {
+            Some(lit) => (trimmed, format!("invalid character ' ' {lit}")),
+            None => (trimmed, "unexpected end of JSON input".to_string()),
+        }
+    } else {
+        // serde's column is the 1-based byte column of the offending byte.
+        let line_start: usize = body
+            .split(|&b| b == b'\n')
+            .take(e.line().saturating_sub(1))
+            .map(|l| l.len() + 1)
+            .sum();
+        let idx = (line_start + e.column().saturating_sub(1)).min(body.len().saturating_sub(1));
+        let c = body.get(idx).copied().unwrap_or(b' ');
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg);
+        (idx + 1, go_json_reason(body, idx, c, msg))
+    };
+    let (line, pos) = k6_json_position(body, offset);
+    format!("cannot parse json due to an error at line {line}, character {pos} , error: {reason}")
 }
 
 /// `JSON.stringify(res)`: every field, in k6's order.
@@ -1896,8 +2083,57 @@ async fn async_request(
             Err(e) => return parse_error_response(c, e, "Request Failed"),
         }
     };
-    let data = perform(ctx, spec).await?;
+    let op = errors::go_method_name(&spec.method);
+    let url = match &spec.target {
+        Target::Url(u) => u.shown.clone(),
+        Target::Unsendable { shown, .. } => shown.clone(),
+    };
+    let data = match perform(ctx, spec).await {
+        Ok(d) => d,
+        Err(e) => return Err(async_rejection(e, &op, &url, &mut ctx.borrow_mut())),
+    };
     make_response(&mut ctx.borrow_mut(), data)
+}
+
+/// k6 rejects a failed `asyncRequest` (with `throw`) with the Go error itself, not a GoError:
+/// an object whose string is the message, with Go's `op` and `url` fields (confirmed on k6
+/// v1.1.0: `e.name` and `e.message` undefined, `String(e)` = `Get "url": ...`). Other
+/// exceptions (an interrupted VU) pass through.
+fn async_rejection(e: JsError, op: &str, url: &str, ctx: &mut Context) -> JsError {
+    let Some(obj) = e.as_opaque().and_then(|v| v.as_object()) else {
+        return e;
+    };
+    let is_go_error = obj
+        .get(JsString::from("name"), ctx)
+        .ok()
+        .and_then(|n| n.as_string().map(|s| s.to_std_string_escaped()))
+        .is_some_and(|n| n == "GoError");
+    if !is_go_error {
+        return e;
+    }
+    let message = match obj.get(JsString::from("message"), ctx) {
+        Ok(m) => m,
+        Err(err) => return err,
+    };
+    let to_string = FunctionObjectBuilder::new(
+        ctx.realm(),
+        NativeFunction::from_copy_closure_with_captures(
+            |_, _, message: &JsValue, _| Ok(message.clone()),
+            message,
+        ),
+    )
+    .name(JsString::from("toString"))
+    .build();
+    let rejection = ObjectInitializer::new(ctx)
+        .property(JsString::from("op"), JsString::from(op), ALL)
+        .property(JsString::from("url"), JsString::from(url), ALL)
+        .property(
+            JsString::from("toString"),
+            to_string,
+            Attribute::WRITABLE | Attribute::CONFIGURABLE,
+        )
+        .build();
+    JsError::from_opaque(rejection.into())
 }
 
 /// Go's `%#v` of a `[]interface{}`, for k6's "invalid batch request" message.
@@ -2067,7 +2303,7 @@ fn batch_parse_failure(
 ) -> JsResult<JsValue> {
     let throw = vu_state(ctx).borrow().shared.options.throw;
     if throw {
-        return Err(error(e.message));
+        return Err(go_error(e.message, ctx));
     }
     console::log(
         Level::Warn,
@@ -2153,9 +2389,20 @@ fn url_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue>
 /// string, as in k6).
 fn file_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let data = args.get_or_undefined(0);
-    let bytes = match binary_bytes(data, ctx)? {
-        Some(b) => b,
-        None => to_rust_string(data, ctx)?.into_bytes(),
+    // Only a string or an ArrayBuffer, as k6 (a typed array is refused as `[]uint8`).
+    let bytes = if let Some(s) = data.as_string() {
+        s.to_std_string_escaped().into_bytes()
+    } else if let Some(buf) = data
+        .as_object()
+        .and_then(|o| JsArrayBuffer::from_object(o.clone()).ok())
+    {
+        buf.data().map(|d| d.to_vec()).unwrap_or_default()
+    } else {
+        let kind = go_export_type(data, ctx)?;
+        return Err(go_error(
+            format!("invalid type {kind}, expected string or ArrayBuffer"),
+            ctx,
+        ));
     };
     let filename = match args.get(1) {
         Some(v) if !v.is_undefined() => to_rust_string(v, ctx)?,
@@ -2189,26 +2436,56 @@ fn file_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue
     Ok(obj.into())
 }
 
+/// The Go type k6 sees for an exported JS value (`%T`).
+fn go_export_type(v: &JsValue, ctx: &mut Context) -> JsResult<&'static str> {
+    Ok(if v.is_null_or_undefined() {
+        "<nil>"
+    } else if let Some(n) = v.as_number() {
+        if n.fract() == 0.0 && n.abs() < 9.2e18 {
+            "int64"
+        } else {
+            "float64"
+        }
+    } else if v.is_boolean() {
+        "bool"
+    } else if v.is_string() {
+        "string"
+    } else if let Some(o) = v.as_object() {
+        if o.is_array() {
+            "[]interface {}"
+        } else if binary_bytes(v, ctx)?.is_some() {
+            "[]uint8"
+        } else if o.is_callable() {
+            "func(sobek.FunctionCall) sobek.Value"
+        } else {
+            "map[string]interface {}"
+        }
+    } else {
+        "interface {}"
+    })
+}
+
 fn expected_statuses_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let mut ranges = Vec::with_capacity(args.len());
     for (i, a) in args.iter().enumerate() {
-        let bad = || {
-            error(format!(
-                "argument number {} to expectedStatuses was neither an integer nor an object like {{min:100, max:329}}",
-                i + 1
-            ))
-        };
+        let bad = format!(
+            "argument number {} to expectedStatuses was neither an integer nor an object like {{min:100, max:329}}",
+            i + 1
+        );
         let as_status = |v: &JsValue| -> Option<u16> {
             let n = v.as_number()?;
             (n.fract() == 0.0 && (0.0..=65535.0).contains(&n)).then_some(n as u16)
         };
-        if let Some(o) = a.as_object() {
-            let min = as_status(&o.get(JsString::from("min"), ctx)?).ok_or_else(bad)?;
-            let max = as_status(&o.get(JsString::from("max"), ctx)?).ok_or_else(bad)?;
-            ranges.push((min, max));
+        let range = if let Some(o) = a.as_object() {
+            let min = as_status(&o.get(JsString::from("min"), ctx)?);
+            let max = as_status(&o.get(JsString::from("max"), ctx)?);
+            min.zip(max)
         } else {
-            let n = as_status(a).ok_or_else(bad)?;
-            ranges.push((n, n));
+            as_status(a).map(|n| (n, n))
+        };
+        match range {
+            Some(r) => ranges.push(r),
+            None => return Err(go_error(bad, ctx)),
         }
     }
     Ok(JsObject::from_proto_and_data(
@@ -2225,14 +2502,19 @@ fn set_response_callback_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) ->
     let cb = if v.is_null_or_undefined() {
         None
     } else {
-        let ranges = v
-            .as_object()
-            .and_then(|o| {
-                o.downcast_ref::<ExpectedStatusesObject>()
-                    .map(|e| e.ranges.clone())
-            })
-            .ok_or_else(|| error("unsupported argument, expected http.expectedStatuses"))?;
-        Some(ranges)
+        let ranges = v.as_object().and_then(|o| {
+            o.downcast_ref::<ExpectedStatusesObject>()
+                .map(|e| e.ranges.clone())
+        });
+        match ranges {
+            Some(r) => Some(r),
+            None => {
+                return Err(go_error(
+                    "unsupported argument, expected http.expectedStatuses",
+                    ctx,
+                ));
+            }
+        }
     };
     http_state(ctx).borrow_mut().callback = cb;
     Ok(JsValue::undefined())
@@ -2453,6 +2735,94 @@ mod tests {
             go_json_error(body, &e),
             "cannot parse json due to an error at line 1, character 2 , error: invalid character '<' looking for beginning of value"
         );
+    }
+
+    // Every row confirmed on k6 v1.1.0 (`res.json()` on a body served by /base64).
+    #[test]
+    fn json_error_positions_and_wording_follow_k6() {
+        let cases: &[(&[u8], &str)] = &[
+            (
+                b"x",
+                "line 1, character 1 , error: invalid character 'x' looking for beginning of value",
+            ),
+            (
+                b"xy",
+                "line 1, character 2 , error: invalid character 'x' looking for beginning of value",
+            ),
+            (
+                b"{\"a\":x}",
+                "line 1, character 7 , error: invalid character 'x' looking for beginning of value",
+            ),
+            (
+                b"{x}",
+                "line 1, character 3 , error: invalid character 'x' looking for beginning of object key string",
+            ),
+            (
+                b"{\"a\"x}",
+                "line 1, character 6 , error: invalid character 'x' after object key",
+            ),
+            (
+                b"{\"a\":1 x}",
+                "line 1, character 9 , error: invalid character 'x' after object key:value pair",
+            ),
+            (
+                b"[1 x]",
+                "line 1, character 5 , error: invalid character 'x' after array element",
+            ),
+            (
+                b"{\"a\":1}\n{\"b\":2}",
+                "line 2, character 3 , error: invalid character '{' after top-level value",
+            ),
+            (
+                b"{\"a\":1,\n \"b\":x",
+                "line 2, character 7 , error: invalid character 'x' looking for beginning of value",
+            ),
+            (
+                b"1 2",
+                "line 1, character 3 , error: invalid character '2' after top-level value",
+            ),
+            (
+                "\"\u{e9}\"x".as_bytes(),
+                "line 1, character 4 , error: invalid character 'x' after top-level value",
+            ),
+            (
+                b"{\"a\":tru}",
+                "line 1, character 9 , error: invalid character '}' in literal true (expecting 'e')",
+            ),
+            (
+                b"nx",
+                "line 1, character 2 , error: invalid character 'x' in literal null (expecting 'u')",
+            ),
+            (
+                b"nul",
+                "line 1, character 3 , error: invalid character ' ' in literal null (expecting 'l')",
+            ),
+            (
+                b"{\"a\":",
+                "line 1, character 5 , error: unexpected end of JSON input",
+            ),
+            (
+                b"",
+                "line 1, character 0 , error: unexpected end of JSON input",
+            ),
+            (
+                b"\"\x01\"",
+                "line 1, character 3 , error: invalid character '\\x01' in string literal",
+            ),
+            (
+                b"\x8eA",
+                "line 1, character 2 , error: invalid character '\\u008e' looking for beginning of value",
+            ),
+        ];
+        for (body, want) in cases {
+            let e = serde_json::from_slice::<serde_json::Value>(body).unwrap_err();
+            assert_eq!(
+                go_json_error(body, &e),
+                format!("cannot parse json due to an error at {want}"),
+                "body {:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 
     #[test]
