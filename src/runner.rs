@@ -38,6 +38,8 @@ pub mod exit {
     pub const SCRIPT_ABORTED: i32 = 108;
     pub const MARKED_AS_FAILED: i32 = 110;
     pub const INVALID_TREND_STAT: i32 = 255;
+    /// Errors without a specific code (Go's `os.Exit(-1)`).
+    pub const GENERIC_ERROR: i32 = 255;
 }
 
 /// Everything `rk6 run` was asked to do, from the command line and environment.
@@ -91,6 +93,7 @@ impl RunError {
 /// A thread owning VU 0, which reads options and runs setup/teardown/handleSummary.
 struct LifecycleVu {
     tx: Sender<LifecycleCall>,
+    signal: Arc<crate::js::interrupt::VuSignal>,
 }
 
 enum LifecycleCall {
@@ -104,10 +107,10 @@ enum LifecycleCall {
         data: serde_json::Value,
         reply: Sender<Result<Option<SummaryFiles>, ScriptError>>,
     },
-    /// Which of `names` the script exports as functions.
+    /// Which of `names` the script exports as functions, and whether it exports any.
     Exports {
         names: Vec<String>,
-        reply: Sender<Vec<String>>,
+        reply: Sender<(Vec<String>, bool)>,
     },
 }
 
@@ -144,7 +147,7 @@ impl LifecycleVu {
                         }
                         LifecycleCall::Exports { names, reply } => {
                             let found = names.into_iter().filter(|n| vu.has_function(n)).collect();
-                            let _ = reply.send(found);
+                            let _ = reply.send((found, vu.exports_any_function()));
                         }
                     }
                 }
@@ -154,7 +157,13 @@ impl LifecycleVu {
                 interrupted: false,
             })?;
         match ready_rx.recv() {
-            Ok(Ok(signal)) => Ok((LifecycleVu { tx }, signal)),
+            Ok(Ok(signal)) => Ok((
+                LifecycleVu {
+                    tx,
+                    signal: signal.clone(),
+                },
+                signal,
+            )),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(ScriptError {
                 message: "the setup VU failed to start".into(),
@@ -180,7 +189,14 @@ impl LifecycleVu {
         });
         match rx.recv_timeout(timeout) {
             Ok(r) => r.map_err(Some),
-            Err(_) => Err(None),
+            Err(_) => {
+                // Interrupt the function, as k6 cancels its context, and give it a moment to
+                // end so that the samples k6 still emits for it (data_sent/data_received)
+                // are not lost.
+                self.signal.cancel();
+                let _ = rx.recv_timeout(Duration::from_secs(2));
+                Err(None)
+            }
         }
     }
 
@@ -197,10 +213,11 @@ impl LifecycleVu {
         }
     }
 
-    fn exports(&self, names: Vec<String>) -> Vec<String> {
+    fn exports(&self, names: Vec<String>) -> (Vec<String>, bool) {
         let (reply, rx) = bounded(1);
         let _ = self.tx.send(LifecycleCall::Exports { names, reply });
-        rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default()
+        rx.recv_timeout(Duration::from_secs(30))
+            .unwrap_or((Vec::new(), true))
     }
 }
 
@@ -328,7 +345,18 @@ fn read_script_options(
             message: "the script's init code crashed the engine".into(),
             hint: None,
         })?;
-    let opts = result.map_err(RunError::script)?;
+    let opts = match result {
+        Ok(o) => o,
+        // exec.test.abort() in the init code: already reported, exit 108.
+        Err(_) if matches!(*shared.abort.lock(), Some(AbortReason::ScriptAbort(_))) => {
+            return Err(RunError {
+                code: exit::SCRIPT_ABORTED,
+                message: String::new(),
+                hint: None,
+            });
+        }
+        Err(e) => return Err(RunError::script(e)),
+    };
     let files = shared.files.lock().clone();
     let sources = shared.sources.lock().clone();
     // SharedArrays built while reading options are kept, so their functions run once per test.
@@ -354,7 +382,10 @@ pub fn consolidate(
         apply_layer(&mut merged, &file);
     }
     match script_options {
-        Some(serde_json::Value::Object(o)) => apply_layer(&mut merged, &o),
+        Some(serde_json::Value::Object(o)) => {
+            check_script_options(req, &o)?;
+            apply_layer(&mut merged, &o)
+        }
         Some(serde_json::Value::Null) | None => {}
         Some(other) => {
             return Err(RunError::config(format!(
@@ -369,6 +400,29 @@ pub fn consolidate(
         merged.remove("thresholds");
     }
     Options::from_raw(merged).map_err(|e| RunError::config(e.0))
+}
+
+/// k6 reads the script's exported options when it loads the script: options that cannot be
+/// read at all (an unknown executor, a value of the wrong type, a malformed duration) fail
+/// there, with the script named, whatever the other layers say. Validation problems are
+/// reported after all layers are merged.
+fn check_script_options(
+    req: &RunRequest,
+    script: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), RunError> {
+    let Err(e) = Options::from_raw(script.clone()) else {
+        return Ok(());
+    };
+    if e.0.starts_with("There were problems") || e.0.starts_with("using an execution") {
+        return Ok(());
+    }
+    let abs = std::fs::canonicalize(&req.script).unwrap_or_else(|_| req.script.clone());
+    Err(RunError::config(format!(
+        "could not initialize '{}': could not load JS test 'file://{}': {}",
+        req.script.display(),
+        abs.display(),
+        e.0
+    )))
 }
 
 /// Reads options only (for `rk6 inspect`).
@@ -656,6 +710,7 @@ pub fn run(req: RunRequest) -> i32 {
         Ok(code) => code,
         Err(e) => {
             match e.hint {
+                _ if e.message.is_empty() => {}
                 Some(h) => console::log(console::Level::Error, &e.message, &[("hint", h)]),
                 None => console::error(&e.message),
             }
@@ -740,20 +795,37 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         .map(|s| s.to_string())
         .collect();
     wanted.extend(options.scenarios.iter().map(|s| s.exec.clone()));
-    let exports = lifecycle.exports(wanted);
-    for s in &options.scenarios {
-        // Checked now so a typo fails before the test starts, as in k6.
-        if !exports.contains(&s.exec) {
-            let msg = if s.exec == "default" {
-                "no exported functions in script".to_string()
-            } else {
-                format!(
-                    "executor {}: function '{}' not found in exports",
-                    s.name, s.exec
-                )
-            };
-            return Err(RunError::config(msg));
-        }
+    let (exports, any_function) = lifecycle.exports(wanted);
+    if !any_function {
+        // k6 fails to load such a script, with its generic exit code.
+        let abs = std::fs::canonicalize(&req.script).unwrap_or_else(|_| req.script.clone());
+        return Err(RunError {
+            code: exit::GENERIC_ERROR,
+            message: format!(
+                "could not initialize '{}': could not load JS test 'file://{}': no exported functions in script",
+                req.script.display(),
+                abs.display()
+            ),
+            hint: None,
+        });
+    }
+    // Checked now so a typo fails before the test starts, as in k6.
+    let missing: Vec<String> = options
+        .scenarios
+        .iter()
+        .filter(|s| !exports.contains(&s.exec))
+        .map(|s| {
+            format!(
+                "executor {}: function '{}' not found in exports",
+                s.name, s.exec
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(RunError::config(format!(
+            "There were problems with the specified script configuration:\n\t- {}",
+            missing.join("\n\t- ")
+        )));
     }
     thresholds.validate(&registry).map_err(RunError::config)?;
     let engine = MetricsEngine::new(registry.clone(), thresholds);
@@ -779,12 +851,14 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     let control = RunControl::new(&options.scenarios, options.paused);
     let scenarios = ScenarioSet::new(&options.scenarios);
     // The REST API: k6 only warns when it cannot listen.
+    let api_setup_data: Arc<Mutex<Option<serde_json::Value>>> = Arc::default();
     let _api = req.address.as_deref().and_then(|addr| {
         let state = crate::api::ApiState {
             control: control.clone(),
             shared: shared.clone(),
             pool: pool.clone(),
             metrics: query_tx.clone(),
+            setup_data: api_setup_data.clone(),
         };
         crate::api::start(addr, rt.handle(), state)
             .map_err(|e| {
@@ -815,7 +889,13 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         )
     });
     control.set_status(ExecutionStatus::InitVus);
-    pool.init(planned_vus(&options)).map_err(RunError::script)?;
+    if let Err(e) = pool.init(planned_vus(&options)) {
+        // exec.test.abort() in a VU's init code: already reported, exit 108.
+        if matches!(*shared.abort.lock(), Some(AbortReason::ScriptAbort(_))) {
+            return Ok(exit::SCRIPT_ABORTED);
+        }
+        return Err(RunError::script(e));
+    }
     control.set_status(ExecutionStatus::InitDone);
     // vus / vus_max gauges, sampled every second like k6 (from the end of the VU
     // initialisation on, paused time included).
@@ -915,10 +995,17 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         match lifecycle.call("setup", Phase::Setup, None, options.setup_timeout) {
             Ok(v) => setup_data = v,
             Err(None) => {
-                console::error(&format!(
-                    "setup() execution timed out after {} seconds",
-                    options.setup_timeout.as_secs()
-                ));
+                console::log(
+                    console::Level::Error,
+                    &format!(
+                        "setup() execution timed out after {} seconds",
+                        options.setup_timeout.as_secs()
+                    ),
+                    &[(
+                        "hint",
+                        "You can increase the time limit via the setupTimeout option",
+                    )],
+                );
                 early_exit = Some(exit::SETUP_TIMEOUT);
             }
             Err(Some(e)) if e.interrupted => {}
@@ -932,6 +1019,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             }
         }
     }
+    api_setup_data.lock().clone_from(&setup_data);
     let setup_data = Arc::new(setup_data);
 
     // An abort in setup() skips the scenarios and teardown(), as in k6.
@@ -975,10 +1063,17 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         ) {
             Ok(_) => {}
             Err(None) => {
-                console::error(&format!(
-                    "teardown() execution timed out after {} seconds",
-                    options.teardown_timeout.as_secs()
-                ));
+                console::log(
+                    console::Level::Error,
+                    &format!(
+                        "teardown() execution timed out after {} seconds",
+                        options.teardown_timeout.as_secs()
+                    ),
+                    &[(
+                        "hint",
+                        "You can increase the time limit via the teardownTimeout option",
+                    )],
+                );
                 early_exit = Some(exit::TEARDOWN_TIMEOUT);
             }
             Err(Some(e)) if e.interrupted => {}
@@ -1105,7 +1200,12 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     }
     if let Some(reason) = aborted_by {
         match reason {
-            AbortReason::ScriptAbort(_) => return Ok(exit::SCRIPT_ABORTED),
+            AbortReason::ScriptAbort(msg) => {
+                if !msg.is_empty() {
+                    console::error(&msg);
+                }
+                return Ok(exit::SCRIPT_ABORTED);
+            }
             AbortReason::Signal => return Ok(exit::EXTERNAL_ABORT),
             AbortReason::Threshold(_) => return Ok(exit::THRESHOLDS_FAILED),
         }

@@ -1,6 +1,7 @@
 //! k6's REST API (`--address`, default `localhost:6565`): `GET /v1/status`,
 //! `PATCH /v1/status` (pause/resume, scale the externally-controlled executor, stop),
-//! `GET /v1/metrics` and `GET /v1/metrics/{id}`, with the JSON:API shapes k6 v1.1.0 serves.
+//! `GET /v1/metrics`, `GET /v1/metrics/{id}`, `GET /v1/groups`, `GET /v1/groups/{id}` and
+//! `GET /v1/setup`, with the JSON:API shapes k6 v1.1.0 serves.
 
 use std::convert::Infallible;
 use std::net::ToSocketAddrs;
@@ -32,6 +33,8 @@ pub struct ApiState {
     pub pool: Arc<VuPool>,
     /// Where to ask the metrics pipeline for a snapshot.
     pub metrics: Sender<MetricsQuery>,
+    /// `setup()`'s result once it ran (`GET /v1/setup`).
+    pub setup_data: Arc<parking_lot::Mutex<Option<Value>>>,
 }
 
 /// The running server; dropping it stops accepting connections.
@@ -167,6 +170,44 @@ async fn handle(req: Request<Incoming>, state: Arc<ApiState>) -> Response<Full<B
                 }
             }
         }
+        (Method::GET, "/v1/groups") => match snapshot(&state).await {
+            Some(s) => {
+                let mut out = Vec::new();
+                groups_json(&s.root_group, None, &mut out);
+                json_response(StatusCode::OK, &json!({ "data": out }))
+            }
+            None => api_error(500, "Encoding error", "the metrics are not available"),
+        },
+        (Method::GET, p) if p.starts_with("/v1/groups/") => {
+            let id = &p["/v1/groups/".len()..];
+            let Some(s) = snapshot(&state).await else {
+                return api_error(500, "Encoding error", "the metrics are not available");
+            };
+            let mut all = Vec::new();
+            groups_json(&s.root_group, None, &mut all);
+            match all.into_iter().find(|g| g["id"] == id) {
+                Some(g) => json_response(StatusCode::OK, &json!({ "data": g })),
+                None => {
+                    let mut r = api_error(404, "Not Found", "No group with that ID was found");
+                    r.headers_mut().insert(
+                        hyper::header::CONTENT_TYPE,
+                        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+                    );
+                    r
+                }
+            }
+        }
+        (Method::GET, "/v1/setup") => {
+            let data = state.setup_data.lock().clone();
+            let attrs = match data {
+                Some(d) => json!({ "data": d }),
+                None => json!({}),
+            };
+            json_response(
+                StatusCode::OK,
+                &json!({"data": {"type": "setupData", "id": "default", "attributes": attrs}}),
+            )
+        }
         (_, "/v1/status" | "/v1/metrics") => {
             let mut r = Response::new(Full::new(Bytes::new()));
             *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
@@ -194,6 +235,45 @@ fn tainted(m: &MetricSummary) -> Value {
         Value::Null
     } else {
         Value::Bool(m.thresholds.iter().any(|t| !t.ok))
+    }
+}
+
+/// The group tree as k6's `/v1/groups` lists it: each group (depth first, root first) with its
+/// checks and links to its children and parent.
+fn groups_json(
+    g: &crate::metrics::summary::GroupSummary,
+    parent: Option<&str>,
+    out: &mut Vec<Value>,
+) {
+    let checks = if g.checks.is_empty() {
+        Value::Null
+    } else {
+        Value::Array(
+            g.checks
+                .iter()
+                .map(|c| {
+                    json!({"id": c.id, "path": c.path, "name": c.name,
+                        "passes": c.passes, "fails": c.fails})
+                })
+                .collect(),
+        )
+    };
+    let children: Vec<Value> = g
+        .groups
+        .iter()
+        .map(|c| json!({"type": "groups", "id": c.id}))
+        .collect();
+    out.push(json!({
+        "type": "groups",
+        "id": g.id,
+        "attributes": {"path": g.path, "name": g.name, "checks": checks},
+        "relationships": {
+            "groups": {"data": children},
+            "parent": {"data": parent.map(|p| json!({"type": "groups", "id": p}))},
+        },
+    }));
+    for c in &g.groups {
+        groups_json(c, Some(&g.id), out);
     }
 }
 
@@ -261,30 +341,98 @@ struct StatusPatch {
     stopped: bool,
 }
 
+/// Go's `encoding/json` name for the kind of a JSON value, as its errors show it.
+fn go_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// serde's syntax errors in Go's words ("invalid character 'g' looking for beginning of
+/// value", "unexpected end of JSON input"), which k6's API returns.
+fn go_syntax_error(body: &[u8], e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        return "unexpected end of JSON input".into();
+    }
+    let text = String::from_utf8_lossy(body);
+    let line = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+    match line.chars().nth(e.column().saturating_sub(1)) {
+        Some(c) => format!("invalid character '{c}' looking for beginning of value"),
+        None => e.to_string(),
+    }
+}
+
+/// Reads a PATCH body the way k6's `v1.StatusJSONAPI` unmarshals it: `vus`/`vus-max` are
+/// `null.Int` (numbers or numeric strings), `paused` a `null.Bool`, `stopped` a bool.
 fn parse_patch(body: &[u8]) -> Result<StatusPatch, String> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    let attrs = v
-        .get("data")
-        .and_then(|d| d.get("attributes"))
-        .cloned()
-        .unwrap_or(Value::Null);
+    let v: Value = serde_json::from_slice(body).map_err(|e| go_syntax_error(body, &e))?;
+    let data = match &v {
+        Value::Object(o) => o.get("data").cloned().unwrap_or(Value::Null),
+        Value::Null => Value::Null,
+        other => {
+            return Err(format!(
+                "json: cannot unmarshal {} into Go value of type v1.StatusJSONAPI",
+                go_kind(other)
+            ));
+        }
+    };
+    let attrs = match &data {
+        Value::Object(o) => o.get("attributes").cloned().unwrap_or(Value::Null),
+        Value::Null => Value::Null,
+        other => {
+            return Err(format!(
+                "json: cannot unmarshal {} into Go struct field StatusJSONAPI.data of type v1.statusData",
+                go_kind(other)
+            ));
+        }
+    };
     let int = |k: &str| -> Result<Option<i64>, String> {
         match attrs.get(k) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
-                format!("json: cannot unmarshal number {n} into Go value of type int64")
+                format!(
+                    "json: cannot unmarshal number {n} into Go struct field Status.data.attributes.{k} of type int64"
+                )
             }),
+            Some(Value::String(s)) => s
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| format!("strconv.ParseInt: parsing {s:?}: invalid syntax")),
+            // Go prints no kind for arrays and objects here (k6 v1.1.0: "cannot unmarshal  into").
+            Some(Value::Array(_) | Value::Object(_)) => {
+                Err("json: cannot unmarshal  into Go value of type null.Int".into())
+            }
             Some(other) => Err(format!(
-                "json: cannot unmarshal {other} into Go value of type int64"
+                "json: cannot unmarshal {} into Go value of type null.Int",
+                go_kind(other)
             )),
         }
     };
     let paused = match attrs.get("paused") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(*b),
+        Some(Value::Number(_)) => {
+            return Err("json: cannot unmarshal float64 into Go value of type null.Bool".into());
+        }
         Some(other) => {
             return Err(format!(
-                "json: cannot unmarshal {other} into Go value of type bool"
+                "json: cannot unmarshal {} into Go value of type null.Bool",
+                go_kind(other)
+            ));
+        }
+    };
+    let stopped = match attrs.get("stopped") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(format!(
+                "json: cannot unmarshal {} into Go struct field Status.data.attributes.stopped of type bool",
+                go_kind(other)
             ));
         }
     };
@@ -292,10 +440,7 @@ fn parse_patch(body: &[u8]) -> Result<StatusPatch, String> {
         paused,
         vus: int("vus")?,
         vus_max: int("vus-max")?,
-        stopped: attrs
-            .get("stopped")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        stopped,
     })
 }
 
@@ -353,8 +498,49 @@ mod tests {
         let p = parse_patch(br#"{"data":{"attributes":{"vus-max":7,"stopped":true}}}"#).unwrap();
         assert_eq!(p.vus_max, Some(7));
         assert!(p.stopped);
-        assert!(parse_patch(b"garbage").is_err());
-        assert!(parse_patch(br#"{"data":{"attributes":{"vus":"x"}}}"#).is_err());
+        // k6 v1.1.0's answers to the same bodies.
+        let err = |b: &[u8]| parse_patch(b).unwrap_err();
+        assert_eq!(
+            err(b"garbage"),
+            "invalid character 'g' looking for beginning of value"
+        );
+        assert_eq!(err(b"{"), "unexpected end of JSON input");
+        assert_eq!(
+            err(br#"{"data":{"attributes":{"vus":"x"}}}"#),
+            r#"strconv.ParseInt: parsing "x": invalid syntax"#
+        );
+        assert_eq!(
+            parse_patch(br#"{"data":{"attributes":{"vus":"3"}}}"#).map(|p| p.vus),
+            Ok(Some(3))
+        );
+        assert_eq!(
+            err(br#"{"data":{"attributes":{"vus":true}}}"#),
+            "json: cannot unmarshal bool into Go value of type null.Int"
+        );
+        assert_eq!(
+            err(br#"{"data":{"attributes":{"vus-max":1.5}}}"#),
+            "json: cannot unmarshal number 1.5 into Go struct field Status.data.attributes.vus-max of type int64"
+        );
+        assert_eq!(
+            err(br#"{"data":{"attributes":{"paused":1}}}"#),
+            "json: cannot unmarshal float64 into Go value of type null.Bool"
+        );
+        assert_eq!(
+            err(br#"{"data":{"attributes":{"paused":"yes"}}}"#),
+            "json: cannot unmarshal string into Go value of type null.Bool"
+        );
+        assert_eq!(
+            err(br#"{"data":{"attributes":{"stopped":1}}}"#),
+            "json: cannot unmarshal number into Go struct field Status.data.attributes.stopped of type bool"
+        );
+        assert_eq!(
+            err(b"[1]"),
+            "json: cannot unmarshal array into Go value of type v1.StatusJSONAPI"
+        );
+        assert_eq!(
+            err(br#"{"data":5}"#),
+            "json: cannot unmarshal number into Go struct field StatusJSONAPI.data of type v1.statusData"
+        );
     }
 
     fn summary(mtype: MetricType, values: &[(&str, f64)], thresholds: &[bool]) -> MetricSummary {

@@ -105,7 +105,7 @@ pub fn run_arrivals(
     let (tx, rx): (Sender<()>, Receiver<()>) = bounded(0);
     let mut a = Arrivals {
         run,
-        acts: Activations::new(),
+        acts: Activations::per_iteration(),
         gate: Arc::new(ArrivalGate {
             rx,
             waiting: AtomicU64::new(0),

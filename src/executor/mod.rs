@@ -19,7 +19,7 @@ pub mod ramping_arrival_rate;
 pub mod ramping_vus;
 pub mod shared_iterations;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -50,6 +50,10 @@ pub struct Activation {
     pub setup_data: Arc<Option<serde_json::Value>>,
     /// Where the VU reports (its id) that the activation ended.
     pub done: Sender<u64>,
+    /// The VU counts as active (`vus`, `exec.instance.vusActive`) only while it runs an
+    /// iteration, as in k6's arrival-rate executors; otherwise for the whole activation,
+    /// counted by the controller when it activates the VU.
+    pub active_per_iteration: bool,
 }
 
 enum VuCommand {
@@ -140,7 +144,6 @@ fn vu_loop(
         vu.activate(act.scenario.clone());
         vu.state.borrow_mut().iteration_in_scenario =
             per_scenario.get(&act.scenario.name).copied().unwrap_or(0);
-        shared.counters.vus_active.fetch_add(1, Ordering::Relaxed);
         let exec = act.scenario.exec.clone();
         let progress = &act.scenario.progress;
         let mut done_here = 0u64;
@@ -156,7 +159,13 @@ fn vu_loop(
             vu.state.borrow_mut().iteration_in_scenario_global = n;
             crate::js::modules::http::reset_for_iteration(&mut vu.ctx);
             progress.vus_running.fetch_add(1, Ordering::Relaxed);
+            if act.active_per_iteration {
+                shared.counters.vus_active.fetch_add(1, Ordering::Relaxed);
+            }
             let outcome = vu.run_iteration(&exec, act.setup_data.as_ref().as_ref());
+            if act.active_per_iteration {
+                shared.counters.vus_active.fetch_sub(1, Ordering::Relaxed);
+            }
             progress.vus_running.fetch_sub(1, Ordering::Relaxed);
             progress.iterations_done.fetch_add(1, Ordering::Relaxed);
             done_here += 1;
@@ -171,7 +180,9 @@ fn vu_loop(
             act.scenario.name.clone(),
             vu.state.borrow().iteration_in_scenario,
         );
-        shared.counters.vus_active.fetch_sub(1, Ordering::Relaxed);
+        if !act.active_per_iteration {
+            shared.counters.vus_active.fetch_sub(1, Ordering::Relaxed);
+        }
         let _ = act.done.send(id);
     }
 }
@@ -184,11 +195,13 @@ pub struct PendingVu {
     ready: Ready,
 }
 
-/// All VUs of the run. Idle VUs are handed out lowest id first.
+/// All VUs of the run. Idle VUs wait in a queue, as in k6's pool (a Go channel): the
+/// initialised VUs in id order, and a VU a scenario gives back goes to the end, so a later
+/// scenario first gets VUs no scenario used yet (k6 v1.1.0 does the same).
 pub struct VuPool {
     shared: Arc<RunShared>,
     senders: Mutex<HashMap<u64, Sender<VuCommand>>>,
-    idle: Mutex<Vec<VuHandle>>,
+    idle: Mutex<VecDeque<VuHandle>>,
     next_id: AtomicU64,
     initialized: AtomicU64,
 }
@@ -198,7 +211,7 @@ impl VuPool {
         Arc::new(VuPool {
             shared,
             senders: Mutex::new(Default::default()),
-            idle: Mutex::new(Vec::new()),
+            idle: Mutex::new(VecDeque::new()),
             next_id: AtomicU64::new(1),
             initialized: AtomicU64::new(0),
         })
@@ -259,15 +272,13 @@ impl VuPool {
     }
 
     fn give_back(&self, handles: Vec<VuHandle>) {
-        let mut idle = self.idle.lock();
-        idle.extend(handles);
-        idle.sort_by_key(|v| std::cmp::Reverse(v.id));
+        self.idle.lock().extend(handles);
     }
 
-    /// Takes an idle VU (lowest id first). When none is idle (a scenario of the plan still
+    /// Takes the idle VU that waited longest. When none is idle (a scenario of the plan still
     /// holds its VUs a little longer than planned) a new one is initialised.
     pub fn acquire(&self) -> Result<VuHandle, ScriptError> {
-        if let Some(h) = self.idle.lock().pop() {
+        if let Some(h) = self.idle.lock().pop_front() {
             return Ok(h);
         }
         let p = self.start_new()?;
@@ -362,6 +373,8 @@ pub struct Activations {
     /// Keep ended VUs for the controller instead of giving them back to the pool.
     keep: bool,
     pub kept: Vec<VuHandle>,
+    /// VUs count as active only during their iterations (arrival-rate executors).
+    active_per_iteration: bool,
 }
 
 impl Default for Activations {
@@ -379,6 +392,16 @@ impl Activations {
             running: Vec::new(),
             keep: false,
             kept: Vec::new(),
+            active_per_iteration: false,
+        }
+    }
+
+    /// Activations of arrival-rate executors, whose VUs count as active only while they run
+    /// an iteration (k6 v1.1.0's `vus` gauge shows them that way).
+    pub fn per_iteration() -> Self {
+        Activations {
+            active_per_iteration: true,
+            ..Self::new()
         }
     }
 
@@ -393,11 +416,20 @@ impl Activations {
     pub fn start(&mut self, run: &ScenarioRun, vu: VuHandle, gate: Arc<dyn IterationGate>) {
         self.running.push((vu.id, vu.signal.clone()));
         run.progress.vus_held.fetch_add(1, Ordering::Relaxed);
+        if !self.active_per_iteration {
+            // Counted here, not by the VU thread, so that the count is right as soon as the
+            // controller returns (the REST API answers a PATCH with it).
+            run.shared
+                .counters
+                .vus_active
+                .fetch_add(1, Ordering::Relaxed);
+        }
         vu.activate(Activation {
             scenario: run.info.clone(),
             gate,
             setup_data: run.setup_data.clone(),
             done: self.done_tx.clone(),
+            active_per_iteration: self.active_per_iteration,
         });
     }
 

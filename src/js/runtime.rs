@@ -23,7 +23,8 @@ use super::interrupt::VuSignal;
 /// thresholds with `abortOnFail`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AbortReason {
-    /// `exec.test.abort(msg)`: exit code 108.
+    /// `exec.test.abort(msg)`: exit code 108. The message to log when the run ends (empty
+    /// when it was logged already).
     ScriptAbort(String),
     /// A threshold with `abortOnFail` crossed: exit code 99.
     Threshold(String),
@@ -207,6 +208,8 @@ pub struct VuState {
     pub user_metadata: BTreeMap<String, String>,
     /// Cached tag pairs common to every sample of the current iteration.
     base_tags: Option<Vec<(Arc<str>, Arc<str>)>>,
+    /// Cached metadata of every sample of the current iteration (`None` inside: no metadata).
+    base_metadata: Option<Option<TagSet>>,
     pending: SampleBatch,
     /// Bytes sent/received in the current iteration (k6 emits them at its end).
     pub data_sent: u64,
@@ -246,6 +249,7 @@ impl VuState {
             user_tags: BTreeMap::new(),
             user_metadata: BTreeMap::new(),
             base_tags: None,
+            base_metadata: None,
             pending: Vec::new(),
             data_sent: 0,
             data_received: 0,
@@ -257,6 +261,7 @@ impl VuState {
 
     pub fn invalidate_tags(&mut self) {
         self.base_tags = None;
+        self.base_metadata = None;
     }
 
     /// Tags every sample of the current context carries: global tags, scenario tags, user VU
@@ -282,6 +287,18 @@ impl VuState {
             if let (Some(sc), true) = (&self.scenario, shared.system_tags.has("scenario")) {
                 v.push((Arc::from("scenario"), sc.name.clone()));
             }
+            self.base_tags = Some(v);
+        }
+        self.base_tags.as_deref().unwrap_or(&[])
+    }
+
+    /// Metadata every sample of the current context carries: the high-cardinality `vu` and
+    /// `iter` system tags (k6 moves them out of the tags, so they do not multiply time
+    /// series) and `exec.vu.metrics.metadata`.
+    pub fn metadata(&mut self) -> Option<TagSet> {
+        if self.base_metadata.is_none() {
+            let shared = &self.shared;
+            let mut v: Vec<(Arc<str>, Arc<str>)> = Vec::new();
             if shared.system_tags.has("vu") && self.id > 0 {
                 v.push((Arc::from("vu"), Arc::from(self.id.to_string().as_str())));
             }
@@ -291,9 +308,12 @@ impl VuState {
                     Arc::from(self.iteration_in_instance.to_string().as_str()),
                 ));
             }
-            self.base_tags = Some(v);
+            for (k, val) in &self.user_metadata {
+                v.push((Arc::from(k.as_str()), Arc::from(val.as_str())));
+            }
+            self.base_metadata = Some((!v.is_empty()).then(|| TagSet::from_pairs(v)));
         }
-        self.base_tags.as_deref().unwrap_or(&[])
+        self.base_metadata.clone().flatten()
     }
 
     /// Tags for a sample: the base tags plus `extra` (later keys win).
@@ -303,12 +323,13 @@ impl VuState {
     }
 
     pub fn push_sample(&mut self, metric: &MetricRef, value: f64, tags: TagSet, time_ns: i64) {
+        let metadata = self.metadata();
         self.pending.push(Sample {
             metric: metric.clone(),
             time_ns,
             value,
             tags,
-            metadata: None,
+            metadata,
         });
         if self.pending.len() >= FLUSH_AT {
             self.flush();

@@ -155,6 +155,19 @@ impl Vu {
             .unwrap_or_default()
     }
 
+    /// Whether the script exports any function at all (k6 refuses to load one that does not).
+    pub fn exports_any_function(&mut self) -> bool {
+        let keys = self
+            .namespace
+            .own_property_keys(&mut self.ctx)
+            .unwrap_or_default();
+        keys.into_iter().any(|k| {
+            self.namespace
+                .get(k, &mut self.ctx)
+                .is_ok_and(|v| v.is_callable())
+        })
+    }
+
     pub fn has_function(&mut self, name: &str) -> bool {
         self.function(name).is_some()
     }
@@ -330,34 +343,43 @@ impl Vu {
         if !same {
             st.iteration_in_scenario = 0;
         }
-        if !scenario.env.is_empty() {
-            let env = scenario.env.clone();
-            drop(st);
-            self.apply_scenario_env(&env);
-            st = self.state.borrow_mut();
-        }
+        // Like k6, every activation gets a fresh `__ENV`: the run's variables plus this
+        // scenario's `env` (a VU that served another scenario keeps none of its variables).
+        let base = st.shared.clone();
+        drop(st);
+        self.reset_env(&base.env, &scenario.env);
+        st = self.state.borrow_mut();
         st.scenario = Some(scenario);
         st.phase = Phase::Iteration;
         st.signal.reset();
         st.invalidate_tags();
     }
 
-    fn apply_scenario_env(&mut self, env: &std::collections::BTreeMap<String, String>) {
-        if let Ok(e) = self
+    fn reset_env(
+        &mut self,
+        base: &std::collections::BTreeMap<String, String>,
+        scenario: &std::collections::BTreeMap<String, String>,
+    ) {
+        let mut env = ObjectInitializer::new(&mut self.ctx);
+        for (k, v) in base.iter().filter(|(k, _)| !scenario.contains_key(*k)) {
+            env.property(
+                JsString::from(k.as_str()),
+                JsString::from(v.as_str()),
+                Attribute::all(),
+            );
+        }
+        for (k, v) in scenario {
+            env.property(
+                JsString::from(k.as_str()),
+                JsString::from(v.as_str()),
+                Attribute::all(),
+            );
+        }
+        let env = env.build();
+        let _ = self
             .ctx
             .global_object()
-            .get(JsString::from("__ENV"), &mut self.ctx)
-            && let Some(obj) = e.as_object()
-        {
-            for (k, v) in env {
-                let _ = obj.set(
-                    JsString::from(k.as_str()),
-                    JsString::from(v.as_str()),
-                    false,
-                    &mut self.ctx,
-                );
-            }
-        }
+            .set(JsString::from("__ENV"), env, false, &mut self.ctx);
     }
 
     /// Runs one iteration of `exec` with `data` (setup's result, copied afresh).

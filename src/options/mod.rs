@@ -269,6 +269,133 @@ impl Options {
     }
 }
 
+/// k6's `lib.Options` fields in the order `exec.test.options` shows them (the execution
+/// shortcuts `vus`, `duration`, `iterations` and `stages` are gone: they became scenarios).
+const TEST_OPTION_KEYS: &[&str] = &[
+    "paused",
+    "scenarios",
+    "executionSegment",
+    "executionSegmentSequence",
+    "noSetup",
+    "setupTimeout",
+    "noTeardown",
+    "teardownTimeout",
+    "rps",
+    "dns",
+    "maxRedirects",
+    "userAgent",
+    "batch",
+    "batchPerHost",
+    "httpDebug",
+    "insecureSkipTLSVerify",
+    "tlsCipherSuites",
+    "tlsVersion",
+    "tlsAuth",
+    "throw",
+    "thresholds",
+    "blacklistIPs",
+    "blockHostnames",
+    "hosts",
+    "noConnectionReuse",
+    "noVUConnectionReuse",
+    "minIterationDuration",
+    "ext",
+    "summaryTrendStats",
+    "summaryTimeUnit",
+    "systemTags",
+    "tags",
+    "metricSamplesBufferSize",
+    "noCookiesReset",
+    "discardResponseBodies",
+    "consoleOutput",
+    "localIPs",
+];
+
+/// The system tags k6 enables by default, as `exec.test.options.systemTags` lists them.
+const DEFAULT_SYSTEM_TAGS: &[&str] = &[
+    "check",
+    "error",
+    "error_code",
+    "expected_response",
+    "group",
+    "method",
+    "name",
+    "proto",
+    "scenario",
+    "service",
+    "status",
+    "subproto",
+    "tls_version",
+    "url",
+];
+
+impl Options {
+    /// The consolidated options as k6's `exec.test.options` shows them: every field of k6's
+    /// `lib.Options` (unset ones null), durations in Go's format, the scenarios k6 derived,
+    /// and the defaults k6 fills in (`summaryTrendStats`, `systemTags`).
+    pub fn test_options_json(&self) -> Value {
+        let mut out = Map::new();
+        for key in TEST_OPTION_KEYS {
+            let raw = self.raw.get(*key).filter(|v| !v.is_null());
+            let v = match *key {
+                "scenarios" => scenarios::options_json(&self.scenarios, self.raw.get("scenarios")),
+                "setupTimeout" | "teardownTimeout" | "minIterationDuration" => raw
+                    .map(|v| {
+                        duration::duration_from_json(v)
+                            .map(|d| Value::from(duration::format_go(d)))
+                            .unwrap_or_else(|_| v.clone())
+                    })
+                    .unwrap_or(Value::Null),
+                "dns" => raw
+                    .cloned()
+                    .unwrap_or_else(|| json!({"ttl": null, "select": null, "policy": null})),
+                "thresholds" => raw.map(thresholds_json).unwrap_or(Value::Null),
+                "summaryTrendStats" => json!(self.summary_trend_stats),
+                "systemTags" => {
+                    let mut tags: Vec<String> = match &self.system_tags {
+                        Some(t) => t.clone(),
+                        None => DEFAULT_SYSTEM_TAGS.iter().map(|s| s.to_string()).collect(),
+                    };
+                    tags.sort();
+                    tags.dedup();
+                    json!(tags)
+                }
+                _ => raw.cloned().unwrap_or(Value::Null),
+            };
+            out.insert(key.to_string(), v);
+        }
+        Value::Object(out)
+    }
+}
+
+/// Thresholds as k6 serialises them: strings stay strings, objects get every field.
+fn thresholds_json(v: &Value) -> Value {
+    let Value::Object(m) = v else {
+        return v.clone();
+    };
+    let mut out = Map::new();
+    for (metric, list) in m {
+        let list = match list {
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|t| match t {
+                        Value::Object(o) => json!({
+                            "threshold": o.get("threshold").cloned().unwrap_or(Value::Null),
+                            "abortOnFail": o.get("abortOnFail").cloned().unwrap_or(Value::Null),
+                            "delayAbortEval": o.get("delayAbortEval").cloned().unwrap_or(Value::Null),
+                        }),
+                        other => other.clone(),
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        out.insert(metric.clone(), list);
+    }
+    Value::Object(out)
+}
+
 const INSPECT_KEYS: &[&str] = &[
     "paused",
     "vus",

@@ -7,6 +7,7 @@ use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
 use boa_engine::property::Attribute;
 use boa_engine::{Context, JsArgs, JsObject, JsResult, JsString, JsValue, NativeFunction, Source};
 
+use crate::js::modules::encoding::go_error;
 use crate::js::runtime::{AbortReason, Phase, vu_state};
 use crate::js::util::{ALL, error, func, to_rust_string};
 
@@ -50,8 +51,9 @@ fn scenario_info(
     let st = vu.borrow();
     match st.scenario.clone() {
         Some(sc) => Ok((sc, st.iteration_in_scenario_global)),
-        None => Err(error(
+        None => Err(go_error(
             "getting scenario information outside of the VU context is not supported",
+            ctx,
         )),
     }
 }
@@ -79,14 +81,19 @@ fn scenario_fields() -> Vec<(&'static str, Getter)> {
     ]
 }
 
-/// The run's counters; like k6, not in the init context of the setup/teardown VU, nor in
-/// teardown.
+/// The run's counters. k6 v1.1.0 refuses them in every init context, in teardown and in
+/// handleSummary (those run on fresh VUs without execution state there); setup and the
+/// iterations get them.
 fn counters_of(ctx: &mut Context) -> JsResult<std::sync::Arc<crate::js::runtime::RunShared>> {
     let vu = vu_state(ctx);
     let st = vu.borrow();
-    if st.phase == Phase::Teardown || (st.phase == Phase::Init && st.id == 0) {
-        return Err(error(
+    if matches!(
+        st.phase,
+        Phase::Init | Phase::Teardown | Phase::HandleSummary
+    ) {
+        return Err(go_error(
             "getting instance information in the init context is not supported",
+            ctx,
         ));
     }
     Ok(st.shared.clone())
@@ -95,8 +102,9 @@ fn counters_of(ctx: &mut Context) -> JsResult<std::sync::Arc<crate::js::runtime:
 /// VU information exists outside the init context only.
 fn vu_in_context(ctx: &mut Context) -> JsResult<()> {
     if vu_state(ctx).borrow().phase == Phase::Init {
-        return Err(error(
+        return Err(go_error(
             "getting VU information in the init context is not supported",
+            ctx,
         ));
     }
     Ok(())
@@ -187,15 +195,23 @@ const TAGS_PROXY: &str = r#"(function (get, set, del, keys) {
   });
 })"#;
 
-fn tag_value(v: &JsValue, ctx: &mut Context) -> JsResult<Option<String>> {
+/// A tag or metadata value: strings, numbers and booleans only; anything else throws k6's
+/// TypeError (the iteration fails, as in k6).
+fn tag_value(key: &str, v: &JsValue, metadata: bool, ctx: &mut Context) -> JsResult<String> {
     if v.is_string() || v.is_number() || v.is_boolean() {
-        Ok(Some(to_rust_string(v, ctx)?))
+        to_rust_string(v, ctx)
     } else {
-        crate::js::console::warn(&format!(
-            "the tag value {} is not a string, number or boolean; it was not set",
-            v.display()
-        ));
-        Ok(None)
+        // k6's two messages differ in the last word.
+        let (what, plural) = if metadata {
+            ("metadata", "value")
+        } else {
+            ("tag", "values")
+        };
+        Err(boa_engine::JsNativeError::typ()
+            .with_message(format!(
+                "invalid value for metric {what} '{key}': only String, Boolean and Number types are accepted as a metric {what} {plural}"
+            ))
+            .into())
     }
 }
 
@@ -220,14 +236,19 @@ fn make_map_proxy(ctx: &mut Context, metadata: bool) -> JsResult<JsValue> {
             }),
             NativeFunction::from_fn_ptr(|_, a, ctx| {
                 let k = to_rust_string(a.get_or_undefined(0), ctx)?;
-                if let Some(v) = tag_value(a.get_or_undefined(1), ctx)? {
-                    vu_state(ctx).borrow_mut().user_metadata.insert(k, v);
-                }
+                let v = tag_value(&k, a.get_or_undefined(1), true, ctx)?;
+                let vu = vu_state(ctx);
+                let mut st = vu.borrow_mut();
+                st.user_metadata.insert(k, v);
+                st.invalidate_tags();
                 Ok(JsValue::undefined())
             }),
             NativeFunction::from_fn_ptr(|_, a, ctx| {
                 let k = to_rust_string(a.get_or_undefined(0), ctx)?;
-                vu_state(ctx).borrow_mut().user_metadata.remove(&k);
+                let vu = vu_state(ctx);
+                let mut st = vu.borrow_mut();
+                st.user_metadata.remove(&k);
+                st.invalidate_tags();
                 Ok(JsValue::undefined())
             }),
             NativeFunction::from_fn_ptr(|_, _, ctx| {
@@ -261,12 +282,11 @@ fn make_map_proxy(ctx: &mut Context, metadata: bool) -> JsResult<JsValue> {
             }),
             NativeFunction::from_fn_ptr(|_, a, ctx| {
                 let k = to_rust_string(a.get_or_undefined(0), ctx)?;
-                if let Some(v) = tag_value(a.get_or_undefined(1), ctx)? {
-                    let vu = vu_state(ctx);
-                    let mut st = vu.borrow_mut();
-                    st.user_tags.insert(k, v);
-                    st.invalidate_tags();
-                }
+                let v = tag_value(&k, a.get_or_undefined(1), false, ctx)?;
+                let vu = vu_state(ctx);
+                let mut st = vu.borrow_mut();
+                st.user_tags.insert(k, v);
+                st.invalidate_tags();
                 Ok(JsValue::undefined())
             }),
             NativeFunction::from_fn_ptr(|_, a, ctx| {
@@ -307,20 +327,62 @@ fn make_map_proxy(ctx: &mut Context, metadata: bool) -> JsResult<JsValue> {
     factory.call(&JsValue::undefined(), &args, ctx)
 }
 
+/// Where JS called into a native function, as k6 shows it after "test aborted": `fn (url:line:col)`,
+/// or just `url:line:col` at the top level of a module.
+fn caller_location(ctx: &mut Context) -> Option<String> {
+    let loc = ctx.stack_trace().next()?.position();
+    let boa_engine::vm::SourcePath::Path(path) = &loc.path else {
+        return None;
+    };
+    let pos = loc.position?;
+    let place = format!(
+        "file://{}:{}:{}",
+        path.display(),
+        pos.line_number(),
+        pos.column_number()
+    );
+    let name = loc.function_name.to_std_string_escaped();
+    Some(if name.is_empty() || name == "<main>" {
+        place
+    } else {
+        format!("{name} ({place})")
+    })
+}
+
 fn abort(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let msg = match args.first() {
         Some(v) if !v.is_undefined() => to_rust_string(v, ctx)?,
         _ => String::new(),
     };
     let vu = vu_state(ctx);
-    let shared = vu.borrow().shared.clone();
-    let shown = if msg.is_empty() {
+    let (shared, phase, id) = {
+        let st = vu.borrow();
+        (st.shared.clone(), st.phase, st.id)
+    };
+    let mut shown = if msg.is_empty() {
         "test aborted".to_string()
     } else {
         format!("test aborted: {msg}")
     };
-    crate::js::console::log(crate::js::console::Level::Error, &shown, &[]);
-    shared.request_abort(AbortReason::ScriptAbort(msg));
+    // k6 names the caller, except for an abort in setup().
+    if phase != Phase::Setup
+        && let Some(at) = caller_location(ctx)
+    {
+        shown = format!("{shown} at {at}");
+    }
+    let reason = if phase == Phase::Init {
+        // The VU fails to initialise: k6 reports it right away, as that VU's error.
+        crate::js::console::log(
+            crate::js::console::Level::Error,
+            &shown,
+            &[("hint", &format!("error while initializing VU #{id}"))],
+        );
+        String::new()
+    } else {
+        // Reported when the run ends (after teardown), as k6 does.
+        shown
+    };
+    shared.request_abort(AbortReason::ScriptAbort(reason));
     vu.borrow().signal.cancel();
     Err(boa_engine::JsNativeError::error()
         .with_message(crate::js::interrupt::ABORT_MESSAGE)
@@ -347,25 +409,13 @@ fn fail_test(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsVal
 fn test_options(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let vu = vu_state(ctx);
     if vu.borrow().phase == Phase::Init {
-        return Err(error(
+        return Err(go_error(
             "getting test options in the init context is not supported",
+            ctx,
         ));
     }
     let shared = vu.borrow().shared.clone();
-    let mut json = shared.options.inspect_json();
-    if let Some(o) = json.as_object_mut() {
-        // k6 shows the consolidated scenarios instead of the shortcuts they came from.
-        for k in ["vus", "iterations", "duration", "stages"] {
-            o.remove(k);
-        }
-        o.insert(
-            "scenarios".into(),
-            crate::options::scenarios::options_json(
-                &shared.options.scenarios,
-                shared.options.raw.get("scenarios"),
-            ),
-        );
-    }
+    let json = shared.options.test_options_json();
     let v = JsValue::from_json(&json, ctx)?;
     if let Some(o) = v.as_object() {
         let freeze = ctx.eval(Source::from_bytes("(o) => { const f = (x) => { if (x && typeof x === 'object') { Object.values(x).forEach(f); Object.freeze(x); } }; f(o); return o; }"))?;
