@@ -298,6 +298,10 @@ struct Shared<R> {
     /// Backoff sleeps wait here so that shutdown can cut them short.
     wake: Condvar,
     wake_lock: Mutex<()>,
+    /// The shutdown deadline once shutdown begins, for calls in flight: a call that has not
+    /// answered by then is abandoned (its records counted as dropped), so the deadline holds
+    /// even while a stalled endpoint keeps a call open for its whole write timeout.
+    deadline_watch: tokio::sync::watch::Sender<Option<Instant>>,
     cfg: PoolConfig,
     stats: Stats,
 }
@@ -367,6 +371,7 @@ impl<R: PoolRecord> WriterPool<R> {
             has_room: Condvar::new(),
             wake: Condvar::new(),
             wake_lock: Mutex::new(()),
+            deadline_watch: tokio::sync::watch::Sender::new(None),
             cfg,
             stats: Stats::default(),
         });
@@ -456,6 +461,7 @@ impl<R: PoolRecord> WriterPool<R> {
             let mut q = self.shared.queue.lock();
             q.closing = true;
             q.deadline = Some(Instant::now() + deadline);
+            self.shared.deadline_watch.send_replace(q.deadline);
         }
         self.shared.has_work.notify_all();
         self.shared.has_room.notify_all();
@@ -499,6 +505,7 @@ impl<R: PoolRecord> Drop for WriterPool<R> {
         let mut q = self.shared.queue.lock();
         q.closing = true;
         q.deadline = Some(Instant::now());
+        self.shared.deadline_watch.send_replace(q.deadline);
         drop(q);
         self.shared.has_work.notify_all();
         self.shared.has_room.notify_all();
@@ -605,11 +612,20 @@ fn write_batch<S: Sink>(
             timeout = timeout.min(left);
         }
         stats.write_calls.fetch_add(1, Ordering::Relaxed);
-        let outcome = rt
-            .block_on(async { tokio::time::timeout(timeout, sink.write(part)).await })
-            .unwrap_or_else(|_| {
-                WriteOutcome::Retryable(format!("write timed out after {timeout:?}"))
-            });
+        let mut shutdown = shared.deadline_watch.subscribe();
+        let outcome = rt.block_on(async {
+            tokio::select! {
+                r = tokio::time::timeout(timeout, sink.write(part)) => Some(r),
+                () = shutdown_deadline(&mut shutdown) => None,
+            }
+        });
+        let Some(outcome) = outcome else {
+            stats.drop_samples(weight_of(part), "not written before the shutdown deadline");
+            continue;
+        };
+        let outcome = outcome.unwrap_or_else(|_| {
+            WriteOutcome::Retryable(format!("write timed out after {timeout:?}"))
+        });
         match outcome {
             WriteOutcome::Ok => stats.write(weight_of(part)),
             WriteOutcome::Rejected(rejections) => {
@@ -657,6 +673,20 @@ fn write_batch<S: Sink>(
                 }
             }
             WriteOutcome::Fatal(err) => stats.reject(weight_of(part), &err),
+        }
+    }
+}
+
+/// Resolves when the shutdown deadline (once set) has passed; never before shutdown begins.
+async fn shutdown_deadline(rx: &mut tokio::sync::watch::Receiver<Option<Instant>>) {
+    loop {
+        let deadline = *rx.borrow_and_update();
+        if let Some(d) = deadline {
+            tokio::time::sleep_until(d.into()).await;
+            return;
+        }
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
         }
     }
 }
@@ -1082,6 +1112,36 @@ pub(crate) mod tests {
                 .iter()
                 .all(|(reason, _)| reason.contains("shutdown deadline")),
             "{r:?}"
+        );
+    }
+
+    #[test]
+    fn shutdown_deadline_abandons_calls_in_flight() {
+        // Calls are already in flight (and would wait an hour) when shutdown begins: the
+        // deadline still ends them.
+        let sink = MockSink::new(|_, _| None);
+        let mut cfg = fast_cfg();
+        cfg.write_timeout = Duration::from_secs(3600);
+        let rt = io_runtime("test").unwrap();
+        let pool = WriterPool::start("test", sink.clone(), cfg, rt.handle().clone()).unwrap();
+        let mut buf: Vec<Rec> = (0..300).map(|id| Rec { id, weight: 1 }).collect();
+        pool.submit(&mut buf);
+        while sink.calls.load(Ordering::SeqCst) < 3 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(pool.shutdown(Duration::from_millis(300)));
+        });
+        // A guard against hanging the suite, not a timing assertion: the deadline is 300 ms.
+        let r = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("shutdown returned despite calls stalled in flight");
+        assert_eq!(r.written, 0);
+        assert_eq!(r.dropped, 300);
+        assert_eq!(
+            r.dropped_reasons,
+            vec![("not written before the shutdown deadline".to_string(), 300)]
         );
     }
 
