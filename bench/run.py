@@ -162,6 +162,14 @@ if want("delay"):
                                "p95_ms": med([metric(r, "http_req_duration", "p(95)") for r in rs])}
                         for tool, rs in runs.items()}
 
+if want("arrival"):
+    log("arrival: constant-arrival-rate 2000/s for 10 s, 50 VUs, GET + check")
+    runs = both("arrival", "arrival.js", {"RATE": 2000, "DURATION": "10s", "VUS": 50}, REPS)
+    results["arrival"] = {tool: {"iterations": med([metric(r, "iterations", "count") for r in rs]),
+                                 "dropped": med([metric(r, "dropped_iterations", "count") or 0 for r in rs]),
+                                 "cpu_s": med([r["cpu_s"] for r in rs])}
+                          for tool, rs in runs.items()}
+
 if want("pipeline"):
     log("pipeline: MetricsEngine ingest, no output")
     outs = []
@@ -241,6 +249,16 @@ if "delay" in results:
     rows.append(("Median http_req_duration, 50 ms delay target (ms)", fmt(r["rk6"]["med_ms"], ".2f"),
                  fmt(r["k6"]["med_ms"], ".2f"), "", f"{fmt(d, '+.2f')} ms", "within 0.5 ms",
                  verdict(None if d is None else abs(d) <= 0.5)))
+
+if "arrival" in results:
+    r = results["arrival"]
+    rows.append(("Arrival rate 2000/s × 10 s: iterations / dropped",
+                 f"{fmt(r['rk6']['iterations'], '.0f')} / {fmt(r['rk6']['dropped'], '.0f')}",
+                 f"{fmt(r['k6']['iterations'], '.0f')} / {fmt(r['k6']['dropped'], '.0f')}", "", "",
+                 "on schedule (20 000)", verdict(None if r["rk6"]["iterations"] is None
+                                                 else r["rk6"]["iterations"] >= 0.99 * 20000)))
+    rows.append(("  CPU (s) at 2000 requests/s", fmt(r["rk6"]["cpu_s"], ".2f"), fmt(r["k6"]["cpu_s"], ".2f"), "",
+                 fmt(ratio(r["rk6"]["cpu_s"], r["k6"]["cpu_s"]), ".2f") + "×", "", ""))
 
 print(f"\nrk6 benchmark, {results['date']}, median of {REPS} (500k run: {REPS_BIG}); results in {out}\n")
 print("| Measure | rk6 | k6 v1.1.0 | wrk | rk6 ratio | Target | |")

@@ -1,4 +1,5 @@
 //! rk6: runs k6 test scripts unmodified on a Rust engine.
+pub mod alloc;
 pub mod api;
 pub mod executor;
 pub mod http;

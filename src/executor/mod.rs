@@ -97,6 +97,10 @@ fn start_vu(shared: Arc<RunShared>, id: u64) -> Result<(Sender<VuCommand>, Ready
                     return;
                 }
             };
+            // Initialisation was the deepest this thread's stack goes (see js::stack) and its
+            // busiest allocation burst (see alloc): neither needs to stay with the thread.
+            crate::js::stack::release_unused_stack();
+            crate::alloc::flush_thread_cache();
             let signal = vu.state.borrow().signal.clone();
             shared
                 .counters
@@ -180,6 +184,7 @@ fn vu_loop(
             act.scenario.name.clone(),
             vu.state.borrow().iteration_in_scenario,
         );
+        vu.flush_samples();
         if !act.active_per_iteration {
             shared.counters.vus_active.fetch_sub(1, Ordering::Relaxed);
         }

@@ -134,6 +134,14 @@ pub fn decompress(headers: &http::HeaderMap, body: Bytes) -> Result<Bytes, HttpE
     if codings.is_empty() || body.is_empty() {
         return Ok(body);
     }
+    decode(codings, body)
+}
+
+/// The decoders' state (~50 KB) lives in this frame: kept out of `decompress`, which runs
+/// for every response on the VU's thread, so uncompressed responses never touch that much
+/// stack (touched stack stays resident per VU thread, bench/PROFILE.md).
+#[inline(never)]
+fn decode(codings: Vec<Coding>, body: Bytes) -> Result<Bytes, HttpError> {
     let mut data = body;
     for c in codings.into_iter().rev() {
         let mut out = Vec::with_capacity(data.len() * 4);

@@ -298,6 +298,34 @@ impl Pool {
     }
 }
 
+/// hyper parses header values as slices of the connection's read buffer (8 KiB and up), so a
+/// response kept by the script (its JS object lives until the VU's next garbage collection)
+/// would pin a whole buffer per response: ~14 KB per request, hundreds of MB at 50 VUs
+/// (bench/PROFILE.md). Copying the few values into their own allocations frees the buffer.
+fn detach_headers(headers: hyper::HeaderMap) -> hyper::HeaderMap {
+    let mut out = hyper::HeaderMap::with_capacity(headers.len());
+    let mut last = None;
+    for (name, value) in headers {
+        // Iterating by value yields the name only on the first of repeated values.
+        let name = match name {
+            Some(n) => {
+                last = Some(n.clone());
+                n
+            }
+            None => match &last {
+                Some(n) => n.clone(),
+                None => continue,
+            },
+        };
+        let sensitive = value.is_sensitive();
+        // `from_bytes` copies; a value it refuses (never one hyper accepted) stays as is.
+        let mut copy = hyper::header::HeaderValue::from_bytes(value.as_bytes()).unwrap_or(value);
+        copy.set_sensitive(sensitive);
+        out.append(name, copy);
+    }
+    out
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -616,7 +644,9 @@ async fn round_trip(
             },
             false,
         ),
-        None => match timeout_at(deadline, connect(&key, &cfg, t0)).await {
+        // Boxed: the connect future (TLS handshake included) is large and only needed for a
+        // new connection; inline it would be part of, and moved with, every request's task.
+        None => match timeout_at(deadline, Box::pin(connect(&key, &cfg, t0))).await {
             Ok(Ok(c)) => (c.conn, c.timings, true),
             Ok(Err((e, t))) => return (Err(FailedRequest::new(e, t)), None),
             Err(_) => {
@@ -761,7 +791,7 @@ async fn round_trip(
             .get::<hyper::ext::ReasonPhrase>()
             .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned()),
         version: parts.version,
-        headers: parts.headers,
+        headers: detach_headers(parts.headers),
         body: collected.freeze(),
         timings,
         remote,
@@ -894,6 +924,18 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn detached_headers_keep_every_value_in_order() {
+        let mut h = hyper::HeaderMap::new();
+        h.append("set-cookie", "a=1".parse().unwrap());
+        h.append("content-type", "text/plain".parse().unwrap());
+        h.append("set-cookie", "b=2".parse().unwrap());
+        let d = detach_headers(h.clone());
+        assert_eq!(d, h);
+        let cookies: Vec<_> = d.get_all("set-cookie").iter().collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+    }
 
     #[test]
     fn go_cipher_suite_names() {

@@ -7,5 +7,6 @@ pub mod interrupt;
 pub mod loader;
 pub mod modules;
 pub mod runtime;
+pub mod stack;
 pub mod util;
 pub mod vu;

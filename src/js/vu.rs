@@ -270,7 +270,17 @@ impl Vu {
         }
         st.data_sent = 0;
         st.data_received = 0;
-        st.flush();
+        if full_iteration || st.phase == Phase::Iteration {
+            st.flush_if_due();
+        } else {
+            st.flush();
+        }
+    }
+
+    /// Sends the samples the VU still buffers (an activation ends: its samples must reach
+    /// the engine before the controller reports the activation done).
+    pub fn flush_samples(&mut self) {
+        self.state.borrow_mut().flush();
     }
 
     /// Runs `handleSummary(data)` and returns what it asked to write: `(destination, bytes)`
