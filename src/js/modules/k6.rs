@@ -83,6 +83,15 @@ fn group(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
             "group() expects a function as its second argument",
         ));
     };
+    // k6 refuses async callbacks: the group would end before their awaits.
+    let async_proto = ctx.intrinsics().constructors().async_function().prototype();
+    if f.prototype()
+        .is_some_and(|p| JsObject::equals(&p, &async_proto))
+    {
+        return Err(error(
+            "group() does not support async functions as arguments, please see https://grafana.com/docs/k6/latest/javascript-api/k6/group/ for more info",
+        ));
+    }
     if name.contains("::") {
         return Err(error("group and check names may not contain '::'"));
     }
@@ -104,8 +113,15 @@ fn group(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
     let result = f.call(&JsValue::undefined(), &[], ctx);
     let elapsed = start.elapsed();
     let mut st = vu.borrow_mut();
-    // An interrupted group still records its duration in k6 only when it completed.
-    if result.is_ok() {
+    // k6 records the duration also when the callback throws (fail(), exceptions,
+    // exec.test.abort()), but not when the iteration is interrupted at the end of its
+    // scenario (k6's PushIfNotDone: the context is done then).
+    let interrupted = result
+        .as_ref()
+        .err()
+        .and_then(|e| e.as_native())
+        .is_some_and(|n| n.message() == crate::js::interrupt::INTERRUPT_MESSAGE);
+    if !interrupted {
         let tags = st.tags_with(std::iter::empty());
         let metric = st.shared.builtin.group_duration.clone();
         st.push_sample(&metric, elapsed.as_secs_f64() * 1000.0, tags, now_ns());
