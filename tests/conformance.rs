@@ -61,7 +61,11 @@ struct Script {
     name: String,
     path: PathBuf,
     args: Vec<String>,
+    env: Vec<(String, String)>,
     deterministic_trends: BTreeSet<String>,
+    /// Duration-based executors: counts depend on timing, so only names, tag sets, fields
+    /// and verdicts are compared.
+    time_based: bool,
     sets_user_agent: bool,
 }
 
@@ -74,10 +78,17 @@ fn corpus() -> Vec<Script> {
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("script readable");
             let mut args = Vec::new();
+            let mut env = Vec::new();
             let mut deterministic_trends = BTreeSet::new();
             for line in text.lines().take_while(|l| l.starts_with("//")) {
                 if let Some(rest) = line.strip_prefix("// args:") {
                     args.extend(rest.split_whitespace().map(str::to_string));
+                }
+                if let Some(rest) = line.strip_prefix("// env:") {
+                    env.extend(rest.split_whitespace().filter_map(|kv| {
+                        kv.split_once('=')
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                    }));
                 }
                 if let Some(rest) = line.strip_prefix("// deterministic:") {
                     deterministic_trends.extend(rest.split_whitespace().map(str::to_string));
@@ -89,8 +100,13 @@ fn corpus() -> Vec<Script> {
                     .map(|n| n.to_string_lossy().to_string())
                     .unwrap_or_default(),
                 sets_user_agent: text.contains("userAgent"),
+                time_based: text
+                    .lines()
+                    .take_while(|l| l.starts_with("//"))
+                    .any(|l| l.trim() == "// time-based"),
                 path,
                 args,
+                env,
                 deterministic_trends,
             }
         })
@@ -123,6 +139,7 @@ fn run(tool: Tool, script: &Script, base: &str) -> RunOutput {
         .arg(&script.path)
         .env("BASE_URL", base)
         .env("K6_NO_USAGE_REPORT", "true")
+        .envs(script.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -232,6 +249,9 @@ fn base_name(name: &str) -> &str {
 /// Which values of a metric are deterministic (the same on every run of the script).
 fn deterministic_fields(script: &Script, name: &str, kind: &str) -> Vec<&'static str> {
     let base = base_name(name);
+    if script.time_based {
+        return vec![];
+    }
     match kind {
         "counter" => {
             if matches!(base, "data_sent" | "data_received") && !script.sets_user_agent {
@@ -353,8 +373,13 @@ fn compare_groups(d: &mut Diff, what: &str, k6: &Value, rk6: &Value) {
     for (path, k) in &kc {
         if let Some(r) = rc.get(path) {
             d.eq(&format!("{what}: check {path} keys"), keys(k), keys(r));
-            for f in ["name", "id", "passes", "fails"] {
-                d.eq(&format!("{what}: check {path} {f}"), &k[f], &r[f]);
+            let fields: &[&str] = if d.script.time_based {
+                &["name", "id"]
+            } else {
+                &["name", "id", "passes", "fails"]
+            };
+            for f in fields {
+                d.eq(&format!("{what}: check {path} {f}"), &k[*f], &r[*f]);
             }
         }
     }
@@ -447,18 +472,36 @@ fn compare(script: &Script, k6: &RunOutput, rk6: &RunOutput) -> Vec<String> {
     };
     d.eq("exit code", k6.code, rk6.code);
     let (kp, rp) = (without_timed(&k6.points), without_timed(&rk6.points));
-    d.eq(
-        "points per metric",
-        common::counts_by_metric(&kp),
-        common::counts_by_metric(&rp),
-    );
     let (kt, rt) = (common::counts_by_tagset(&kp), common::counts_by_tagset(&rp));
-    for key in kt.keys().chain(rt.keys()).collect::<BTreeSet<_>>() {
+    if script.time_based {
+        // How many iterations fit in the duration differs from run to run, even on k6.
         d.eq(
-            &format!("points of {} {{{}}}", key.0, key.1),
-            kt.get(key),
-            rt.get(key),
+            "metrics with points",
+            common::counts_by_metric(&kp)
+                .into_keys()
+                .collect::<Vec<_>>(),
+            common::counts_by_metric(&rp)
+                .into_keys()
+                .collect::<Vec<_>>(),
         );
+        d.eq(
+            "tag sets",
+            kt.keys().collect::<Vec<_>>(),
+            rt.keys().collect::<Vec<_>>(),
+        );
+    } else {
+        d.eq(
+            "points per metric",
+            common::counts_by_metric(&kp),
+            common::counts_by_metric(&rp),
+        );
+        for key in kt.keys().chain(rt.keys()).collect::<BTreeSet<_>>() {
+            d.eq(
+                &format!("points of {} {{{}}}", key.0, key.1),
+                kt.get(key),
+                rt.get(key),
+            );
+        }
     }
     if script.sets_user_agent {
         for m in ["data_sent", "data_received"] {

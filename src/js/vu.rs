@@ -187,7 +187,13 @@ impl Vu {
     fn set_phase(&mut self, phase: Phase) {
         let mut st = self.state.borrow_mut();
         st.phase = phase;
-        st.group_path.clear();
+        // k6 runs setup()/teardown() inside the groups `::setup`/`::teardown`, so groups
+        // opened there nest under them (`::setup::prepare`).
+        st.group_path = match phase {
+            Phase::Setup => "::setup".to_string(),
+            Phase::Teardown => "::teardown".to_string(),
+            _ => String::new(),
+        };
         st.invalidate_tags();
     }
 

@@ -629,7 +629,8 @@ fn parse_request(
         tags: Vec::new(),
         timeout: Duration::from_secs(60),
         max_redirects: opts.max_redirects,
-        redirects_set: false,
+        // A global maxRedirects silences the warning as a per-request `redirects` does.
+        redirects_set: opts.max_redirects_set,
         response_type: if opts.discard_response_bodies {
             ResponseType::None
         } else {

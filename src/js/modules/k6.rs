@@ -154,7 +154,8 @@ fn fail(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
         None => String::new(),
         Some(v) => to_rust_string(v, ctx)?,
     };
-    Err(error(msg))
+    // k6 throws a GoError (`String(e)` is `GoError: msg`, and so is the logged error).
+    Err(crate::js::modules::encoding::go_error(msg, ctx))
 }
 
 fn random_seed(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
