@@ -6,7 +6,6 @@ use std::time::Duration;
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::PropertyKey;
 use boa_engine::{Context, JsArgs, JsObject, JsResult, JsString, JsValue, NativeFunction};
-use rand::{Rng, SeedableRng};
 
 use crate::js::event_loop::interrupted_error;
 use crate::js::runtime::vu_state;
@@ -159,14 +158,24 @@ fn fail(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
 }
 
 fn random_seed(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    let seed = args.get_or_undefined(0).to_number(ctx)? as i64 as u64;
-    let rng = std::rc::Rc::new(std::cell::RefCell::new(rand::rngs::StdRng::seed_from_u64(
-        seed,
+    let seed = args.get_or_undefined(0).to_number(ctx)? as i64;
+    // k6: `rand.New(rand.NewSource(seed)).Float64` from Go's math/rand, so a seeded script
+    // draws the same numbers (and takes the same branches) on rk6 as on k6.
+    let rng = std::rc::Rc::new(std::cell::RefCell::new(srand::Rand::new(
+        srand::RngSource::new(seed),
     )));
     // The closure captures only Rust data (an Rc'd RNG), no GC values.
     let random = unsafe {
         NativeFunction::from_closure(move |_, _, _| {
-            Ok(JsValue::from(rng.borrow_mut().random::<f64>()))
+            // Go's Rand.Float64 (srand's own float64 overflows a shift): Int63 / 2^63,
+            // drawing again on the rare 1.0.
+            let mut rng = rng.borrow_mut();
+            loop {
+                let f = rng.int64() as f64 / 9_223_372_036_854_775_808.0;
+                if f < 1.0 {
+                    return Ok(JsValue::from(f));
+                }
+            }
         })
     };
     let f = func(ctx, "random", 0, random);
