@@ -55,11 +55,19 @@ fn check(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
             PropertyKey::Symbol(_) => continue,
         };
         let f = sets.get(key, ctx)?;
+        // k6: a check function that throws counts as a failed check (its sample is
+        // emitted), then the exception propagates and the remaining checks do not run.
+        let mut thrown = None;
         let ok = match f.as_callable() {
-            Some(f) => f.call(&JsValue::undefined(), std::slice::from_ref(&value), ctx)?,
-            None => f,
-        }
-        .to_boolean();
+            Some(f) => match f.call(&JsValue::undefined(), std::slice::from_ref(&value), ctx) {
+                Ok(v) => v.to_boolean(),
+                Err(e) => {
+                    thrown = Some(e);
+                    false
+                }
+            },
+            None => f.to_boolean(),
+        };
         all &= ok;
         let mut st = vu.borrow_mut();
         let has_check_tag = st.shared.system_tags.has("check");
@@ -71,6 +79,9 @@ fn check(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
         );
         let metric = st.shared.builtin.checks.clone();
         st.emit(&metric, if ok { 1.0 } else { 0.0 }, tags);
+        if let Some(e) = thrown {
+            return Err(e);
+        }
     }
     Ok(all.into())
 }
