@@ -25,7 +25,8 @@ export function handleSummary(data) {
     `thresholds=${JSON.stringify(m.http_reqs.thresholds)}`,
     `sub=${Object.keys(m).filter((k) => k.includes('{')).sort().join(',')}`,
     `groups=${data.root_group.groups.length} checks=${data.root_group.checks.map((c) => c.name).join(',')}`,
-    `options=${JSON.stringify(data.options)}`,
+    // k6 builds data.options from a Go map: its key order changes from run to run.
+    `options=${JSON.stringify(data.options, Object.keys(data.options).sort())}`,
     `state=${Object.keys(data.state).sort().join(',')}`,
   ];
   return { stdout: lines.join('\n') + '\n', 'summary.json': JSON.stringify(data) };
