@@ -233,6 +233,15 @@ fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
     if let Some(m) = &a.min_iteration_duration {
         put("minIterationDuration", json!(m));
     }
+    // k6: `--tag` sets `options.tags` in the flags layer, so it replaces the script's tags
+    // wholesale rather than merging with them.
+    if !a.tags.is_empty() {
+        let tags: serde_json::Map<String, Value> = kv(&a.tags, "--tag")?
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        put("tags", Value::Object(tags));
+    }
     if let Some(s) = &a.system_tags {
         put(
             "systemTags",
@@ -298,7 +307,6 @@ fn build_request(a: &RunArgs) -> Result<RunRequest, (i32, String)> {
         no_thresholds,
         quiet: a.quiet,
         summary_mode: a.summary_mode.clone(),
-        cli_tags: kv(&a.tags, "--tag").map_err(cfg)?,
         address: (!a.address.is_empty()).then(|| a.address.clone()),
         verbose: a.verbose,
         no_color: a.no_color || env.contains_key("NO_COLOR"),

@@ -59,7 +59,6 @@ pub struct RunRequest {
     pub no_thresholds: bool,
     pub quiet: bool,
     pub summary_mode: String,
-    pub cli_tags: Vec<(String, String)>,
     pub address: Option<String>,
     pub verbose: bool,
     pub no_color: bool,
@@ -258,14 +257,11 @@ fn make_shared(
         .parent()
         .map(|p| p.to_path_buf())
         .unwrap_or_else(|| PathBuf::from("."));
-    let mut global_tags: Vec<(Arc<str>, Arc<str>)> = options
+    let global_tags: Vec<(Arc<str>, Arc<str>)> = options
         .tags
         .iter()
         .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
         .collect();
-    for (k, v) in &req.cli_tags {
-        global_tags.push((Arc::from(k.as_str()), Arc::from(v.as_str())));
-    }
     let http_config = TransportConfig::new(
         options.insecure_skip_tls_verify,
         options
@@ -287,6 +283,7 @@ fn make_shared(
         counters: ExecutionCounters::default(),
         abort: Mutex::new(None),
         abort_tx,
+        stop_all: Arc::new(AtomicBool::new(false)),
         test_start: Mutex::new(None),
         files: Mutex::new(files),
         sources: Mutex::new(sources),
@@ -396,10 +393,17 @@ pub fn consolidate(
     let env_layer = crate::options::layer_from_env(&req.env).map_err(|e| RunError::config(e.0))?;
     apply_layer(&mut merged, &env_layer);
     apply_layer(&mut merged, &req.cli_layer);
-    if req.no_thresholds {
-        merged.remove("thresholds");
+    // --no-thresholds: nothing evaluates them, but the JSON output still describes them.
+    let unevaluated = if req.no_thresholds {
+        merged.remove("thresholds")
+    } else {
+        None
+    };
+    let mut options = Options::from_raw(merged).map_err(|e| RunError::config(e.0))?;
+    if let Some(t) = unevaluated {
+        options.thresholds = t;
     }
-    Options::from_raw(merged).map_err(|e| RunError::config(e.0))
+    Ok(options)
 }
 
 /// k6 reads the script's exported options when it loads the script: options that cannot be
@@ -752,10 +756,25 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             hint: None,
         });
     }
-    let thresholds =
+    let mut thresholds =
         ThresholdsConfig::from_options(&serde_json::Value::Object(options.raw.clone()))
             .map_err(RunError::config)?;
-    let registry = Arc::new(Registry::new(thresholds.index()));
+    // k6 defines `http_req_duration{expected_response:true}` only when the
+    // `expected_response` system tag is enabled.
+    thresholds.expected_response_submetric =
+        SystemTags::from_option(options.system_tags.as_deref()).has("expected_response");
+    let index = if req.no_thresholds {
+        // k6 still describes the (unevaluated) thresholds in its JSON output's Metric lines.
+        let mut all = ThresholdsConfig::from_options(&serde_json::json!({
+            "thresholds": options.thresholds
+        }))
+        .unwrap_or_default();
+        all.expected_response_submetric = thresholds.expected_response_submetric;
+        all.index()
+    } else {
+        thresholds.index()
+    };
+    let registry = Arc::new(Registry::new(index));
     let (samples_tx, samples_rx) = bounded::<SampleBatch>(65_536);
     let (abort_tx, abort_rx) = unbounded::<AbortReason>();
     let shared = make_shared(
@@ -960,22 +979,21 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         });
     }
 
-    let stop_all = Arc::new(AtomicBool::new(false));
+    // Raised synchronously by `request_abort`.
+    let stop_all = shared.stop_all.clone();
 
-    // Abort watcher: turns an abort request into stop_all and interrupts VU 0.
-    {
-        let stop_all = stop_all.clone();
+    // Abort watcher: interrupts VU 0 (setup/teardown) when an abort is requested.
+    let abort_watch = {
         let lifecycle_signal = lifecycle_signal.clone();
         std::thread::Builder::new()
             .name("abort-watch".into())
             .spawn(move || {
                 if abort_rx.recv().is_ok() {
-                    stop_all.store(true, Ordering::Relaxed);
                     lifecycle_signal.cancel();
                 }
             })
-            .ok();
-    }
+            .ok()
+    };
 
     if control.is_paused() {
         control.set_status(ExecutionStatus::PausedBeforeRun);
@@ -1046,6 +1064,14 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         }
     }
     let aborted_by = shared.abort.lock().clone();
+    // An abort during the scenarios: let the watcher cancel VU 0 now, so its cancellation
+    // cannot land after the reset below and interrupt teardown() (k6 runs teardown after
+    // exec.test.abort()). The abort was sent, so the watcher ends promptly.
+    if aborted_by.is_some()
+        && let Some(w) = abort_watch
+    {
+        let _ = w.join();
+    }
 
     // teardown(data)
     if early_exit.is_none()

@@ -58,6 +58,10 @@ pub struct RunShared {
     pub abort: Mutex<Option<AbortReason>>,
     /// Wakes the scheduler when an abort is requested.
     pub abort_tx: Sender<AbortReason>,
+    /// Raised by [`RunShared::request_abort`] itself, before it returns: executors stop
+    /// starting iterations at once (a flag set later by another thread let a VU start its
+    /// next iteration, or count dropped iterations, after `exec.test.abort()`).
+    pub stop_all: Arc<std::sync::atomic::AtomicBool>,
     pub test_start: Mutex<Option<Instant>>,
     /// File contents read by `open()`, shared so 1000 VUs do not read a file 1000 times.
     pub files: Mutex<HashMap<PathBuf, Arc<[u8]>>>,
@@ -67,7 +71,7 @@ pub struct RunShared {
     pub module_info: Mutex<HashMap<PathBuf, Arc<super::commonjs::ModuleInfo>>>,
     /// Enabled system tags.
     pub system_tags: SystemTags,
-    /// Global `options.tags` plus `--tag`, in every sample.
+    /// Global `options.tags` (or `--tag`, which replaces them), in every sample.
     pub global_tags: Vec<(Arc<str>, Arc<str>)>,
     /// Values shared between VUs by `k6/data` SharedArray, keyed by name.
     pub shared_arrays: Mutex<HashMap<String, Arc<super::modules::data::Slot>>>,
@@ -80,6 +84,8 @@ impl RunShared {
         let mut a = self.abort.lock();
         if a.is_none() {
             *a = Some(reason.clone());
+            self.stop_all
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             let _ = self.abort_tx.send(reason);
         }
     }

@@ -52,6 +52,10 @@ pub struct Vu {
     namespace: JsObject,
     /// Exec functions looked up once.
     fn_cache: std::collections::HashMap<String, Option<JsObject>>,
+    /// setup()'s data as this VU's JS value, made on its first iteration and kept (keyed by
+    /// the address of the run's data): in k6 each VU converts the data once, so changes an
+    /// iteration makes to it are seen by that VU's later iterations (not by other VUs).
+    setup_arg: Option<(usize, JsValue)>,
 }
 
 fn error_message_is(e: &JsError, what: &str) -> bool {
@@ -146,6 +150,7 @@ impl Vu {
             state,
             namespace,
             fn_cache: Default::default(),
+            setup_arg: None,
         })
     }
 
@@ -196,7 +201,13 @@ impl Vu {
     fn set_phase(&mut self, phase: Phase) {
         let mut st = self.state.borrow_mut();
         st.phase = phase;
-        st.group_path.clear();
+        // k6 runs setup()/teardown() inside the groups `::setup`/`::teardown`, so groups
+        // opened there nest under them (`::setup::prepare`).
+        st.group_path = match phase {
+            Phase::Setup => "::setup".to_string(),
+            Phase::Teardown => "::teardown".to_string(),
+            _ => String::new(),
+        };
         st.invalidate_tags();
     }
 
@@ -205,6 +216,22 @@ impl Vu {
             None => Ok(JsValue::undefined()),
             Some(v) => JsValue::from_json(v, &mut self.ctx),
         }
+    }
+
+    /// The setup data argument of an iteration: one JS value per VU and run.
+    fn iteration_data_arg(&mut self, data: Option<&serde_json::Value>) -> JsResult<JsValue> {
+        let Some(v) = data else {
+            return Ok(JsValue::undefined());
+        };
+        let key = v as *const serde_json::Value as usize;
+        if let Some((k, arg)) = &self.setup_arg
+            && *k == key
+        {
+            return Ok(arg.clone());
+        }
+        let arg = JsValue::from_json(v, &mut self.ctx)?;
+        self.setup_arg = Some((key, arg.clone()));
+        Ok(arg)
     }
 
     /// Runs a lifecycle function (setup/teardown/handleSummary) to completion.
@@ -414,7 +441,7 @@ impl Vu {
         let _guard = shared.tokio.enter();
         let start = Instant::now();
         let result = (|| {
-            let arg = self.data_arg(data)?;
+            let arg = self.iteration_data_arg(data)?;
             futures_lite::future::block_on(call_and_drain(
                 &self.event_loop,
                 &mut self.ctx,

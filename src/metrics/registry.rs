@@ -123,7 +123,8 @@ pub enum RegistryError {
 /// Threshold source expressions and sub-metrics per metric name, from the options.
 #[derive(Clone, Debug, Default)]
 pub struct ThresholdIndex {
-    /// metric name (parent, without selector) -> threshold expressions on the metric itself.
+    /// metric name (parent, without selector) -> threshold expressions on the metric itself,
+    /// each as the JSON text k6's JSON output writes for it ([`super::thresholds::ThresholdDef::json_text`]).
     pub thresholds: HashMap<String, Vec<String>>,
     /// parent metric name -> sub-metrics referenced anywhere (thresholds or built in).
     pub submetrics: HashMap<String, Vec<SubmetricDef>>,

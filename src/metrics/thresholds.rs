@@ -201,6 +201,23 @@ pub struct ThresholdDef {
     pub delay_abort_eval: Option<Duration>,
 }
 
+impl ThresholdDef {
+    /// The threshold as k6's JSON output describes it in a `Metric` line: the source string,
+    /// or k6's object form when `abortOnFail` is set (k6 marshals `delayAbortEval` as a Go
+    /// duration string or `null`).
+    pub fn json_text(&self) -> String {
+        let source = Value::String(self.source.clone()).to_string();
+        if !self.abort_on_fail {
+            return source;
+        }
+        let delay = match self.delay_abort_eval {
+            None => "null".to_string(),
+            Some(d) => Value::String(crate::options::duration::format_go(d)).to_string(),
+        };
+        format!("{{\"threshold\":{source},\"abortOnFail\":true,\"delayAbortEval\":{delay}}}")
+    }
+}
+
 /// All thresholds on one metric or sub-metric selector.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThresholdTarget {
@@ -325,7 +342,7 @@ impl ThresholdsConfig {
                     .thresholds
                     .entry(t.parent.clone())
                     .or_default()
-                    .extend(t.thresholds.iter().map(|d| d.source.clone())),
+                    .extend(t.thresholds.iter().map(ThresholdDef::json_text)),
                 Some(sub) => push_unique_submetric(&mut idx.submetrics, sub.clone()),
             }
         }
@@ -859,7 +876,7 @@ mod tests {
                 "http_req_duration{expected_response:true}"
             ]
         );
-        assert_eq!(idx.thresholds["http_req_duration"], ["p(95)<1"]);
+        assert_eq!(idx.thresholds["http_req_duration"], ["\"p(95)<1\""]);
         let none = ThresholdsConfig {
             expected_response_submetric: false,
             ..ThresholdsConfig::default()

@@ -54,6 +54,8 @@ pub struct Options {
     pub summary_time_unit: Option<String>,
     pub user_agent: String,
     pub max_redirects: u32,
+    /// `maxRedirects` was given in some layer: k6 then stops at the limit without warning.
+    pub max_redirects_set: bool,
     pub batch: usize,
     pub batch_per_host: usize,
     pub insecure_skip_tls_verify: bool,
@@ -228,6 +230,7 @@ impl Options {
                 .map(str::to_string),
             user_agent,
             max_redirects: get_u64(&raw, "maxRedirects")?.unwrap_or(10) as u32,
+            max_redirects_set: raw.get("maxRedirects").is_some_and(|v| !v.is_null()),
             batch: get_u64(&raw, "batch")?.unwrap_or(20).max(1) as usize,
             batch_per_host: get_u64(&raw, "batchPerHost")?.unwrap_or(6) as usize,
             insecure_skip_tls_verify: get_bool(&raw, "insecureSkipTLSVerify")?,

@@ -125,7 +125,8 @@ impl JsonOutput {
             if i > 0 {
                 line.push(',');
             }
-            json_str(t, line);
+            // Already JSON; k6 writes these without HTML escaping.
+            line.push_str(t);
         }
         line.push_str("],\"submetrics\":");
         if d.submetrics.is_empty() {

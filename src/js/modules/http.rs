@@ -632,7 +632,7 @@ fn parse_request(
         max_redirects: opts.max_redirects,
         // k6 warns about stopping only when neither the request nor the options chose the
         // limit (confirmed on k6 v1.1.0).
-        redirects_set: opts.raw.get("maxRedirects").is_some_and(|v| !v.is_null()),
+        redirects_set: opts.max_redirects_set,
         response_type: if opts.discard_response_bodies {
             ResponseType::None
         } else {

@@ -6,7 +6,6 @@ use std::time::Duration;
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::PropertyKey;
 use boa_engine::{Context, JsArgs, JsObject, JsResult, JsString, JsValue, NativeFunction};
-use rand::{Rng, SeedableRng};
 
 use crate::js::event_loop::interrupted_error;
 use crate::js::runtime::vu_state;
@@ -56,11 +55,19 @@ fn check(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
             PropertyKey::Symbol(_) => continue,
         };
         let f = sets.get(key, ctx)?;
+        // k6: a check function that throws counts as a failed check (its sample is
+        // emitted), then the exception propagates and the remaining checks do not run.
+        let mut thrown = None;
         let ok = match f.as_callable() {
-            Some(f) => f.call(&JsValue::undefined(), std::slice::from_ref(&value), ctx)?,
-            None => f,
-        }
-        .to_boolean();
+            Some(f) => match f.call(&JsValue::undefined(), std::slice::from_ref(&value), ctx) {
+                Ok(v) => v.to_boolean(),
+                Err(e) => {
+                    thrown = Some(e);
+                    false
+                }
+            },
+            None => f.to_boolean(),
+        };
         all &= ok;
         let mut st = vu.borrow_mut();
         let has_check_tag = st.shared.system_tags.has("check");
@@ -72,6 +79,9 @@ fn check(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
         );
         let metric = st.shared.builtin.checks.clone();
         st.emit(&metric, if ok { 1.0 } else { 0.0 }, tags);
+        if let Some(e) = thrown {
+            return Err(e);
+        }
     }
     Ok(all.into())
 }
@@ -83,6 +93,15 @@ fn group(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
             "group() expects a function as its second argument",
         ));
     };
+    // k6 refuses async callbacks: the group would end before their awaits.
+    let async_proto = ctx.intrinsics().constructors().async_function().prototype();
+    if f.prototype()
+        .is_some_and(|p| JsObject::equals(&p, &async_proto))
+    {
+        return Err(error(
+            "group() does not support async functions as arguments, please see https://grafana.com/docs/k6/latest/javascript-api/k6/group/ for more info",
+        ));
+    }
     if name.contains("::") {
         return Err(error("group and check names may not contain '::'"));
     }
@@ -104,8 +123,15 @@ fn group(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
     let result = f.call(&JsValue::undefined(), &[], ctx);
     let elapsed = start.elapsed();
     let mut st = vu.borrow_mut();
-    // An interrupted group still records its duration in k6 only when it completed.
-    if result.is_ok() {
+    // k6 records the duration also when the callback throws (fail(), exceptions,
+    // exec.test.abort()), but not when the iteration is interrupted at the end of its
+    // scenario (k6's PushIfNotDone: the context is done then).
+    let interrupted = result
+        .as_ref()
+        .err()
+        .and_then(|e| e.as_native())
+        .is_some_and(|n| n.message() == crate::js::interrupt::INTERRUPT_MESSAGE);
+    if !interrupted {
         let tags = st.tags_with(std::iter::empty());
         let metric = st.shared.builtin.group_duration.clone();
         st.push_sample(&metric, elapsed.as_secs_f64() * 1000.0, tags, now_ns());
@@ -138,18 +164,29 @@ fn fail(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
         None => String::new(),
         Some(v) => to_rust_string(v, ctx)?,
     };
-    Err(error(msg))
+    // k6 throws a GoError (`String(e)` is `GoError: msg`, and so is the logged error).
+    Err(crate::js::modules::encoding::go_error(msg, ctx))
 }
 
 fn random_seed(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    let seed = args.get_or_undefined(0).to_number(ctx)? as i64 as u64;
-    let rng = std::rc::Rc::new(std::cell::RefCell::new(rand::rngs::StdRng::seed_from_u64(
-        seed,
+    let seed = args.get_or_undefined(0).to_number(ctx)? as i64;
+    // k6: `rand.New(rand.NewSource(seed)).Float64` from Go's math/rand, so a seeded script
+    // draws the same numbers (and takes the same branches) on rk6 as on k6.
+    let rng = std::rc::Rc::new(std::cell::RefCell::new(srand::Rand::new(
+        srand::RngSource::new(seed),
     )));
     // The closure captures only Rust data (an Rc'd RNG), no GC values.
     let random = unsafe {
         NativeFunction::from_closure(move |_, _, _| {
-            Ok(JsValue::from(rng.borrow_mut().random::<f64>()))
+            // Go's Rand.Float64 (srand's own float64 overflows a shift): Int63 / 2^63,
+            // drawing again on the rare 1.0.
+            let mut rng = rng.borrow_mut();
+            loop {
+                let f = rng.int64() as f64 / 9_223_372_036_854_775_808.0;
+                if f < 1.0 {
+                    return Ok(JsValue::from(f));
+                }
+            }
         })
     };
     let f = func(ctx, "random", 0, random);

@@ -55,25 +55,39 @@ fn add(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue>
         m.metric.clone()
     };
     let raw = args.get_or_undefined(0);
+    // k6: undefined, null, objects and values that are not numbers (NaN, 'abc') are invalid
+    // for every metric type; k6 logs a warning and returns false (throws with `--throw`).
+    let number = if raw.is_undefined() || raw.is_null() || raw.is_object() {
+        f64::NAN
+    } else {
+        raw.to_number(ctx)?
+    };
+    if number.is_nan() {
+        let shown = raw
+            .to_string(ctx)
+            .map(|s| s.to_std_string_escaped())
+            .unwrap_or_default();
+        let msg = format!(
+            "'{shown}' is an invalid value for metric '{}', a number or a boolean value is expected",
+            metric.name
+        );
+        let throw = vu_state(ctx).borrow().shared.options.throw;
+        if throw {
+            return Err(type_error(msg));
+        }
+        crate::js::console::log(crate::js::console::Level::Warn, &msg, &[]);
+        return Ok(false.into());
+    }
     let value = match metric.mtype {
+        // k6: a Rate counts every non-zero value (and `true`) as a pass.
         MetricType::Rate => {
-            if raw.to_boolean() {
+            if number != 0.0 {
                 1.0
             } else {
                 0.0
             }
         }
-        _ => {
-            let v = raw.to_number(ctx)?;
-            if v.is_nan() {
-                return Err(type_error(format!(
-                    "'{}' is an invalid value for metric '{}', a number or a boolean value is expected",
-                    raw.display(),
-                    metric.name
-                )));
-            }
-            v
-        }
+        _ => number,
     };
     let extra: Vec<(Arc<str>, Arc<str>)> = string_entries(args.get_or_undefined(1), ctx)?
         .into_iter()
