@@ -233,3 +233,31 @@ fn missing_export_of_an_es_module_is_a_script_exception() {
     assert_eq!(r.code, 107, "stderr: {}", r.stderr);
     assert!(r.stderr.contains("nothing"), "stderr: {}", r.stderr);
 }
+
+/// ECMAScript Annex B, which Sobek (k6) implements and scripts still use (`substr` above all).
+#[test]
+fn annex_b_builtins_exist_as_in_k6() {
+    let ws = Workspace::new();
+    let script = r#"
+import { check } from 'k6';
+export const options = { iterations: 1 };
+export default function () {
+  check(null, {
+    'substr': () => 'abcdef'.substr(1, 2) === 'bc' && 'abcdef'.substr(-2) === 'ef',
+    'trimLeft/trimRight': () => '  a'.trimLeft() === 'a' && 'a  '.trimRight() === 'a',
+    'escape/unescape': () => escape('a b') === 'a%20b' && unescape('a%20b') === 'a b',
+    'RegExp compile': () => typeof /a/.compile === 'function',
+    'proto literal': () => Object.getPrototypeOf({ __proto__: Array.prototype }) === Array.prototype,
+  });
+}
+"#;
+    let r = run_script(&ws, script, &[], &[]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    // k6 v1.1.0: all five pass.
+    let checks = &summary(&ws)["root_group"]["checks"];
+    let obj = checks.as_object().expect("checks");
+    assert_eq!(obj.len(), 5, "{checks}");
+    for (name, c) in obj {
+        assert_eq!(c["passes"], 1, "{name}: {c}");
+    }
+}
