@@ -2,6 +2,7 @@
 pub mod alloc;
 pub mod api;
 pub mod executor;
+pub mod go_strconv;
 pub mod http;
 pub mod js;
 pub mod kv;
@@ -11,3 +12,4 @@ pub mod output;
 pub mod progress;
 pub mod runner;
 pub mod target;
+pub mod tls;

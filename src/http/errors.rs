@@ -1,6 +1,7 @@
 //! k6's HTTP error codes (`lib/netext/httpext/error_codes.go`) and Go-style messages, so the
 //! `error` and `error_code` tags, `res.error` and the "Request Failed" warning match k6's.
 
+use crate::go_strconv::go_quote;
 use std::net::SocketAddr;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -93,27 +94,6 @@ pub fn status_error_code(status: u16) -> u32 {
     } else {
         0
     }
-}
-
-/// Go's `strconv.Quote` for the ASCII text URLs and messages contain.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// How Go's `url.Error` names a method: `Get`, `Post`, `Delete`, `Ge t`…

@@ -62,7 +62,7 @@ pub fn parse(raw: &str) -> Result<ParsedUrl, HttpError> {
         Err(e) => {
             let msg = format!(
                 "invalid URL: parse {}: {}",
-                errors::go_quote(raw),
+                crate::go_strconv::go_quote(raw),
                 go_reason(raw, e)
             );
             Err(HttpError::new(errors::INVALID_URL, msg))
@@ -165,7 +165,7 @@ fn go_reason(raw: &str, e: ParseError) -> String {
             }) {
                 Some(c) => format!(
                     "invalid character {} in host name",
-                    errors::go_quote(&c.to_string())
+                    crate::go_strconv::go_quote(&c.to_string())
                 ),
                 None => e.to_string(),
             }

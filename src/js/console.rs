@@ -1,6 +1,7 @@
 //! `console.*` to stderr in k6's (logrus) format: `time="…" level=info msg="…" source=console`,
 //! or `INFO[0003] msg  source=console` when stderr is a terminal.
 
+use crate::go_strconv::go_quote;
 use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -59,27 +60,6 @@ pub fn init_logging(verbose: bool) {
 fn needs_quoting(s: &str) -> bool {
     !s.chars()
         .all(|c| c.is_ascii_alphanumeric() || "-._/@^+".contains(c))
-}
-
-/// Go's `strconv.Quote`.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn fmt_field(v: &str) -> String {

@@ -1,6 +1,7 @@
 //! k6 thresholds: parsing `options.thresholds`, validation against the registry and
 //! evaluation against sinks, with k6 v1.1.0's error messages and pass/fail semantics.
 
+use crate::go_strconv::go_quote;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -167,27 +168,6 @@ fn go_parse_float_error(s: &str) -> String {
         "strconv.ParseFloat: parsing {}: invalid syntax",
         go_quote(s)
     )
-}
-
-/// Go's `%q` for strings: double-quoted with Go escapes.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// One threshold as configured.

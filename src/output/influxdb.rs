@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::metrics::sample::SampleBatch;
-use crate::output::writer_pool::{WriterPool, io_runtime};
+use crate::output::writer_pool::{PoolReport, WriterPool, io_runtime};
 use crate::output::{Output, OutputContext, OutputReport};
 
 pub use config::{ApiVersion, InfluxConfig};
@@ -104,25 +104,11 @@ impl Output for InfluxDbOutput {
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {
-        let mut report = OutputReport {
-            name: "influxdb".into(),
-            produced: self.unstarted,
-            dropped: self.unstarted,
-            ..OutputReport::default()
-        };
-        if self.unstarted > 0 {
-            report
-                .notes
-                .push(format!("dropped {}: output not started", self.unstarted));
-        }
-        if let Some(pool) = self.pool.take() {
-            let r = pool.shutdown(deadline.min(self.cfg.stop_timeout));
-            report.produced += r.produced;
-            report.written += r.written;
-            report.rejected += r.rejected;
-            report.dropped += r.dropped;
-            report.notes.extend(r.notes());
-        }
+        let pool = self
+            .pool
+            .take()
+            .map(|pool| pool.shutdown(deadline.min(self.cfg.stop_timeout)));
+        let report = PoolReport::into_output_report(pool, "influxdb", self.unstarted);
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_timeout(Duration::from_millis(100));
         }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::metrics::registry::Registry;
 use crate::metrics::sample::SampleBatch;
-use crate::output::writer_pool::{WriterPool, io_runtime};
+use crate::output::writer_pool::{PoolReport, WriterPool, io_runtime};
 use crate::output::{Output, OutputContext, OutputReport};
 
 pub use config::{RecordFormat, TimestreamConfig};
@@ -116,25 +116,11 @@ impl Output for TimestreamOutput {
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {
-        let mut report = OutputReport {
-            name: "timestream".into(),
-            produced: self.unstarted,
-            dropped: self.unstarted,
-            ..OutputReport::default()
-        };
-        if self.unstarted > 0 {
-            report
-                .notes
-                .push(format!("dropped {}: output not started", self.unstarted));
-        }
-        if let Some(pool) = self.pool.take() {
-            let r = pool.shutdown(deadline.min(self.cfg.stop_timeout));
-            report.produced += r.produced;
-            report.written += r.written;
-            report.rejected += r.rejected;
-            report.dropped += r.dropped;
-            report.notes.extend(r.notes());
-        }
+        let pool = self
+            .pool
+            .take()
+            .map(|pool| pool.shutdown(deadline.min(self.cfg.stop_timeout)));
+        let mut report = PoolReport::into_output_report(pool, "timestream", self.unstarted);
         if let Some(enc) = &self.encoder {
             let m = enc.meter();
             if let Some(per_req) = m.bytes_per_request() {

@@ -211,6 +211,34 @@ impl PoolReport {
         }
         notes
     }
+
+    /// The output's final report: what never reached the pool because the output did not
+    /// start (`unstarted` samples, all dropped) plus the pool's own accounting.
+    pub fn into_output_report(
+        pool: Option<Self>,
+        name: &str,
+        unstarted: u64,
+    ) -> super::OutputReport {
+        let mut report = super::OutputReport {
+            name: name.into(),
+            produced: unstarted,
+            dropped: unstarted,
+            ..super::OutputReport::default()
+        };
+        if unstarted > 0 {
+            report
+                .notes
+                .push(format!("dropped {unstarted}: output not started"));
+        }
+        if let Some(r) = pool {
+            report.produced += r.produced;
+            report.written += r.written;
+            report.rejected += r.rejected;
+            report.dropped += r.dropped;
+            report.notes.extend(r.notes());
+        }
+        report
+    }
 }
 
 /// Distinct reasons kept per kind; more are folded into one line so a flood of unique

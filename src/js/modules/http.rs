@@ -371,7 +371,7 @@ fn parse_timeout(v: &JsValue, ctx: &mut Context) -> JsResult<Result<Duration, Ht
             NO_CODE,
             format!(
                 "invalid timeout value: time: invalid duration {}",
-                errors::go_quote(&s)
+                crate::go_strconv::go_quote(&s)
             ),
         )
     }))
@@ -990,7 +990,10 @@ fn build_hyper_request(
     let m = hyper::Method::from_bytes(method.as_bytes()).map_err(|_| {
         HttpError::new(
             errors::GENERIC,
-            format!("net/http: invalid method {}", errors::go_quote(method)),
+            format!(
+                "net/http: invalid method {}",
+                crate::go_strconv::go_quote(method)
+            ),
         )
     })?;
     let mut b = hyper::Request::builder().method(m).uri(path_and_query(url));
@@ -1395,7 +1398,7 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                         errors::GENERIC,
                         format!(
                             "unsupported protocol scheme {}",
-                            errors::go_quote(next.scheme())
+                            crate::go_strconv::go_quote(next.scheme())
                         ),
                     );
                     let expected = callback.as_ref().map(|cb| cb.matches(0));
@@ -2143,7 +2146,7 @@ fn go_sharp_slice(obj: &JsObject, ctx: &mut Context) -> JsResult<String> {
     for i in 0..len {
         let v = obj.get(i, ctx)?;
         parts.push(if let Some(s) = v.as_string() {
-            errors::go_quote(&s.to_std_string_escaped())
+            crate::go_strconv::go_quote(&s.to_std_string_escaped())
         } else if v.is_null_or_undefined() {
             "interface {}(nil)".to_string()
         } else {
@@ -2535,7 +2538,10 @@ fn jar_url(args: &[JsValue], ctx: &mut Context) -> JsResult<Option<Url>> {
     match Url::parse(&s) {
         Ok(u) => Ok(Some(u)),
         Err(url::ParseError::RelativeUrlWithoutBase) => Ok(None),
-        Err(e) => Err(error(format!("parse {}: {e}", errors::go_quote(&s)))),
+        Err(e) => Err(error(format!(
+            "parse {}: {e}",
+            crate::go_strconv::go_quote(&s)
+        ))),
     }
 }
 
