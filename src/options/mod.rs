@@ -314,8 +314,9 @@ const TEST_OPTION_KEYS: &[&str] = &[
     "localIPs",
 ];
 
-/// The system tags k6 enables by default, as `exec.test.options.systemTags` lists them.
-const DEFAULT_SYSTEM_TAGS: &[&str] = &[
+/// The system tags k6 enables by default, as `exec.test.options.systemTags` lists them (and
+/// the CSV output's tag columns).
+pub const DEFAULT_SYSTEM_TAGS: &[&str] = &[
     "check",
     "error",
     "error_code",

@@ -25,26 +25,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::metrics::sample::{Sample, SampleBatch};
+use crate::options::DEFAULT_SYSTEM_TAGS;
 use crate::output::writer_pool::{Settings, parse_duration};
 use crate::output::{Output, OutputContext, OutputReport};
-
-/// k6 v1's default system tags that are tags (not metadata), i.e. the CSV columns.
-pub const DEFAULT_SYSTEM_TAGS: [&str; 14] = [
-    "check",
-    "error",
-    "error_code",
-    "expected_response",
-    "group",
-    "method",
-    "name",
-    "proto",
-    "scenario",
-    "service",
-    "status",
-    "subproto",
-    "tls_version",
-    "url",
-];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeFormat {
