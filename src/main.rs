@@ -117,6 +117,12 @@ struct RunArgs {
     /// User-Agent header for HTTP requests.
     #[arg(long)]
     user_agent: Option<String>,
+    /// Host name patterns requests must not reach (comma-separated; `*.example.com`).
+    #[arg(long)]
+    block_hostnames: Option<String>,
+    /// IP ranges requests must not reach (CIDR; repeat the flag or separate with commas).
+    #[arg(long)]
+    blacklist_ip: Vec<String>,
     /// Follow at most this many redirects.
     #[arg(long)]
     max_redirects: Option<u64>,
@@ -220,6 +226,15 @@ fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
     }
     if let Some(u) = &a.user_agent {
         put("userAgent", json!(u));
+    }
+    if let Some(h) = &a.block_hostnames {
+        put("blockHostnames", rk6::options::comma_list(h));
+    }
+    if !a.blacklist_ip.is_empty() {
+        put(
+            "blacklistIPs",
+            rk6::options::comma_list(&a.blacklist_ip.join(",")),
+        );
     }
     if let Some(m) = a.max_redirects {
         put("maxRedirects", json!(m));

@@ -269,6 +269,8 @@ fn make_shared(
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        options.blocked_hostnames.clone(),
+        options.blacklisted_ips.clone(),
         options.no_connection_reuse,
         options.no_vu_connection_reuse,
     );

@@ -272,3 +272,103 @@ fn throw_option_and_param_turn_failures_into_exceptions() {
     );
     assert_eq!(o.count("iterations", &[]), 1);
 }
+
+const BLOCKED: &str = r#"
+import http from 'k6/http';
+const port = __ENV.BASE.split(':')[2];
+export const options = {
+  iterations: 1,
+  blockHostnames: ['*.blocked.test', 'Exact.Test'],
+  blacklistIPs: ['127.0.0.2/32'],
+  hosts: { 'a.blocked.test': '127.0.0.1', 'exact.test': '127.0.0.1', 'blocked.test': '127.0.0.1', 'other.test': '127.0.0.2' },
+};
+export default function () {
+  const get = (u) => { const r = http.get(u); return [r.status, r.error, r.error_code]; };
+  eq('wildcard pattern: 1111', get(`http://a.blocked.test:${port}/get`), [0, 'hostname is blocked', 1111]);
+  eq('the wildcard needs a subdomain', get(`http://blocked.test:${port}/get`), [200, '', 0]);
+  eq('exact pattern, any case: 1111', get(`http://exact.test:${port}/get`), [0, 'hostname is blocked', 1111]);
+  eq('blacklisted address of a hosts entry: 1110', get(`http://other.test:${port}/get`), [0, 'ip is blacklisted', 1110]);
+  eq('blacklisted IP literal: 1110', get(`http://127.0.0.2:${port}/get`), [0, 'ip is blacklisted', 1110]);
+  eq('allowed', get(`${__ENV.BASE}/get`), [200, '', 0]);
+  eq('a redirect to a blocked host', get(`${__ENV.BASE}/redirect-to?url=${encodeURIComponent(`http://a.blocked.test:${port}/get`)}`), [0, 'hostname is blocked', 1111]);
+}
+"#;
+
+#[test]
+fn blocked_hostnames_and_blacklisted_ips_fail_requests_like_k6() {
+    let t = target();
+    let base = base_url(&t);
+    let port = base.rsplit(':').next().unwrap_or_default().to_string();
+    let ws = Workspace::new();
+    let o = run(&ws, BLOCKED, &[], &[("BASE", &base)]);
+    o.assert_checks(7);
+    assert_eq!(
+        o.count(
+            "http_reqs",
+            &[("error_code", "1111"), ("error", "hostname is blocked")]
+        ),
+        3
+    );
+    assert_eq!(
+        o.count(
+            "http_reqs",
+            &[("error_code", "1110"), ("error", "ip is blacklisted")]
+        ),
+        2
+    );
+    let warn = |needle: &str| o.stderr_lines(needle).len();
+    assert_eq!(
+        warn(&format!(
+            "error=\"Get \\\"http://a.blocked.test:{port}/get\\\": hostname (a.blocked.test) is in a blocked pattern (*.blocked.test)\""
+        )),
+        2,
+        "{}",
+        o.run.stderr
+    );
+    assert_eq!(
+        warn("hostname (exact.test) is in a blocked pattern (exact.test)"),
+        1
+    );
+    assert_eq!(
+        warn("IP (127.0.0.2) is in a blacklisted range (127.0.0.2/32)"),
+        2
+    );
+
+    // The same options from the command line; invalid ones stop the run with exit 104 and
+    // k6's messages (k6 exits 255 for an invalid flag value, 104 for script options).
+    let o = run(
+        &ws,
+        "import http from 'k6/http';\nexport default function () { eq('blocked', http.get(`http://x.b.test:${__ENV.BASE.split(':')[2]}/`).error_code, 1111); }",
+        &["--block-hostnames", "*.b.test,c.test"],
+        &[("BASE", &base)],
+    );
+    o.assert_checks(1);
+    if !is_k6() {
+        let bad = run(
+            &ws,
+            "export const options = { blockHostnames: ['a.*.com'] };\nexport default function () {}",
+            &[],
+            &[],
+        );
+        assert_eq!(bad.run.code, 104);
+        assert!(
+            bad.run
+                .stderr
+                .contains("invalid hostname pattern 'a.*.com'")
+        );
+        let bad = run(
+            &ws,
+            "export default function () {}",
+            &["--blacklist-ip", "10.0.0/8"],
+            &[],
+        );
+        assert_eq!(bad.run.code, 104);
+        assert!(
+            bad.run
+                .stderr
+                .contains("failed to parse CIDR '10.0.0/8': invalid CIDR address: 10.0.0/8"),
+            "{}",
+            bad.run.stderr
+        );
+    }
+}

@@ -18,6 +18,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
 use tokio::time::timeout_at;
 
+use super::blocklist::{BlockedHostnames, check_blacklist};
 use super::errors::{self, HttpError};
 use super::hosts::Hosts;
 use super::timed_io::{IoStats, TimedIo};
@@ -31,6 +32,8 @@ const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct TransportConfig {
     pub tls: Arc<rustls::ClientConfig>,
     pub hosts: Hosts,
+    pub blocked_hostnames: BlockedHostnames,
+    pub blacklisted_ips: Vec<ipnet::IpNet>,
     pub no_connection_reuse: bool,
     pub no_vu_connection_reuse: bool,
 }
@@ -51,6 +54,8 @@ impl TransportConfig {
     pub fn new(
         insecure: bool,
         hosts: HashMap<String, String>,
+        blocked_hostnames: BlockedHostnames,
+        blacklisted_ips: Vec<ipnet::IpNet>,
         no_connection_reuse: bool,
         no_vu_connection_reuse: bool,
     ) -> Arc<TransportConfig> {
@@ -92,6 +97,8 @@ impl TransportConfig {
         Arc::new(TransportConfig {
             tls: Arc::new(tls),
             hosts,
+            blocked_hostnames,
+            blacklisted_ips,
             no_connection_reuse,
             no_vu_connection_reuse,
         })
@@ -355,8 +362,23 @@ fn lookup_prefix(target: &str) -> String {
     }
 }
 
-/// Every address of the host, in the resolver's order (the dialer tries them in turn).
+/// Every address of the host, in the resolver's order (the dialer tries them in turn),
+/// refusing blocked host names and blacklisted addresses as k6's dialer does.
 async fn resolve(
+    host: &str,
+    port: u16,
+    cfg: &TransportConfig,
+) -> Result<Vec<SocketAddr>, HttpError> {
+    cfg.blocked_hostnames.check(host)?;
+    let addrs = resolve_unchecked(host, port, cfg).await?;
+    // k6 dials one address per name; rk6 may try several, so none may be blacklisted.
+    for a in &addrs {
+        check_blacklist(&cfg.blacklisted_ips, a.ip())?;
+    }
+    Ok(addrs)
+}
+
+async fn resolve_unchecked(
     host: &str,
     port: u16,
     cfg: &TransportConfig,

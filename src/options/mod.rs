@@ -67,6 +67,8 @@ pub struct Options {
     pub min_iteration_duration: Duration,
     pub http_debug: Option<String>,
     pub hosts: BTreeMap<String, String>,
+    pub blocked_hostnames: crate::http::blocklist::BlockedHostnames,
+    pub blacklisted_ips: Vec<ipnet::IpNet>,
     pub system_tags: Option<Vec<String>>,
     pub paused: bool,
 }
@@ -93,6 +95,31 @@ pub fn parse_bool_str(s: &str) -> Option<bool> {
         "1" | "true" | "t" | "yes" => Some(true),
         "0" | "false" | "f" | "no" | "" => Some(false),
         _ => None,
+    }
+}
+
+/// An array of strings (or one comma-separated string, as environment variables give it).
+fn get_string_list(raw: &Layer, key: &str) -> Result<Vec<String>, ConfigError> {
+    match raw.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(ConfigError(format!(
+                    "option '{key}' must be an array of strings, got {other}"
+                ))),
+            })
+            .collect(),
+        Some(v) => Err(ConfigError(format!(
+            "option '{key}' must be an array of strings, got {v}"
+        ))),
     }
 }
 
@@ -243,6 +270,16 @@ impl Options {
                 .unwrap_or(Duration::ZERO),
             http_debug,
             hosts: get_string_map(&raw, "hosts")?,
+            blocked_hostnames: crate::http::blocklist::BlockedHostnames::new(&get_string_list(
+                &raw,
+                "blockHostnames",
+            )?)
+            .map_err(ConfigError)?,
+            blacklisted_ips: crate::http::blocklist::parse_blacklist(&get_string_list(
+                &raw,
+                "blacklistIPs",
+            )?)
+            .map_err(ConfigError)?,
             system_tags,
             paused: get_bool(&raw, "paused")?,
             raw,
@@ -260,16 +297,33 @@ impl Options {
     pub fn inspect_json(&self) -> Value {
         let mut out = Map::new();
         for key in INSPECT_KEYS {
-            out.insert(
-                key.to_string(),
-                self.raw.get(*key).cloned().unwrap_or(Value::Null),
-            );
+            let value = match (*key, self.raw.get(*key)) {
+                // `omitempty` in k6's options.
+                ("cloud", None) => continue,
+                // k6 always prints its DNS settings' fields, null where unset.
+                ("dns", v) => dns_json(v),
+                // A set in k6, printed sorted.
+                ("systemTags", Some(Value::Array(tags))) => {
+                    let mut tags = tags.clone();
+                    tags.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                    tags.dedup();
+                    Value::Array(tags)
+                }
+                (_, v) => v.cloned().unwrap_or(Value::Null),
+            };
+            out.insert(key.to_string(), value);
         }
         for (k, v) in &self.raw {
             out.entry(k.clone()).or_insert_with(|| v.clone());
         }
         Value::Object(out)
     }
+}
+
+/// k6 always shows its DNS settings' three fields, null where unset.
+fn dns_json(v: Option<&Value>) -> Value {
+    let field = |f: &str| v.and_then(|d| d.get(f)).cloned().unwrap_or(Value::Null);
+    json!({"ttl": field("ttl"), "select": field("select"), "policy": field("policy")})
 }
 
 /// k6's `lib.Options` fields in the order `exec.test.options` shows them (the execution
@@ -302,6 +356,7 @@ const TEST_OPTION_KEYS: &[&str] = &[
     "noConnectionReuse",
     "noVUConnectionReuse",
     "minIterationDuration",
+    "cloud",
     "ext",
     "summaryTrendStats",
     "summaryTimeUnit",
@@ -341,6 +396,9 @@ impl Options {
         let mut out = Map::new();
         for key in TEST_OPTION_KEYS {
             let raw = self.raw.get(*key).filter(|v| !v.is_null());
+            if *key == "cloud" && raw.is_none() {
+                continue; // `omitempty` in k6's options
+            }
             let v = match *key {
                 "scenarios" => scenarios::options_json(&self.scenarios, self.raw.get("scenarios")),
                 "setupTimeout" | "teardownTimeout" | "minIterationDuration" => raw
@@ -350,9 +408,12 @@ impl Options {
                             .unwrap_or_else(|_| v.clone())
                     })
                     .unwrap_or(Value::Null),
-                "dns" => raw
-                    .cloned()
-                    .unwrap_or_else(|| json!({"ttl": null, "select": null, "policy": null})),
+                "dns" => dns_json(raw),
+                // k6 reads a single version as both bounds.
+                "tlsVersion" => match raw {
+                    Some(Value::String(v)) => json!({"min": v, "max": v}),
+                    other => other.cloned().unwrap_or(Value::Null),
+                },
                 "thresholds" => raw.map(thresholds_json).unwrap_or(Value::Null),
                 "summaryTrendStats" => json!(self.summary_trend_stats),
                 "systemTags" => {
@@ -400,6 +461,7 @@ fn thresholds_json(v: &Value) -> Value {
     Value::Object(out)
 }
 
+/// The keys `k6 inspect` prints, in its order (unset ones as null).
 const INSPECT_KEYS: &[&str] = &[
     "paused",
     "vus",
@@ -407,26 +469,38 @@ const INSPECT_KEYS: &[&str] = &[
     "iterations",
     "stages",
     "scenarios",
+    "executionSegment",
+    "executionSegmentSequence",
     "noSetup",
     "setupTimeout",
     "noTeardown",
     "teardownTimeout",
+    "rps",
+    "dns",
     "maxRedirects",
     "userAgent",
     "batch",
     "batchPerHost",
     "httpDebug",
     "insecureSkipTLSVerify",
+    "tlsCipherSuites",
+    "tlsVersion",
+    "tlsAuth",
     "throw",
     "thresholds",
+    "blacklistIPs",
+    "blockHostnames",
     "hosts",
     "noConnectionReuse",
     "noVUConnectionReuse",
     "minIterationDuration",
+    "cloud",
+    "ext",
     "summaryTrendStats",
     "summaryTimeUnit",
     "systemTags",
     "tags",
+    "metricSamplesBufferSize",
     "noCookiesReset",
     "discardResponseBodies",
 ];
@@ -479,11 +553,23 @@ pub fn layer_from_env(
                 json!(v.split(',').map(str::trim).collect::<Vec<_>>()),
             ),
             "K6_PAUSED" => ("paused", boolean(k, v)?),
+            "K6_BLOCK_HOSTNAMES" => ("blockHostnames", comma_list(v)),
+            "K6_BLACKLIST_IPS" => ("blacklistIPs", comma_list(v)),
             _ => continue,
         };
         l.insert(key.to_string(), val);
     }
     Ok(l)
+}
+
+/// `a,b, c` as the JSON array `["a","b","c"]` (k6's string-slice flags and variables).
+pub fn comma_list(v: &str) -> Value {
+    json!(
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+    )
 }
 
 /// `--stage 10s:5 --stage 20s:0` (or `K6_STAGES=10s:5,20s:0`) to the JSON stages array.
