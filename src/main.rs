@@ -117,6 +117,9 @@ struct RunArgs {
     /// User-Agent header for HTTP requests.
     #[arg(long)]
     user_agent: Option<String>,
+    /// Limit HTTP requests per second across all VUs (0: no limit).
+    #[arg(long)]
+    rps: Option<u64>,
     /// Host name patterns requests must not reach (comma-separated; `*.example.com`).
     #[arg(long)]
     block_hostnames: Option<String>,
@@ -226,6 +229,9 @@ fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
     }
     if let Some(u) = &a.user_agent {
         put("userAgent", json!(u));
+    }
+    if let Some(r) = a.rps {
+        put("rps", json!(r));
     }
     if let Some(h) = &a.block_hostnames {
         put("blockHostnames", rk6::options::comma_list(h));

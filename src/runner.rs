@@ -271,6 +271,7 @@ fn make_shared(
             .collect(),
         options.blocked_hostnames.clone(),
         options.blacklisted_ips.clone(),
+        options.rps,
         options.no_connection_reuse,
         options.no_vu_connection_reuse,
     );

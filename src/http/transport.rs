@@ -21,6 +21,7 @@ use tokio::time::timeout_at;
 use super::blocklist::{BlockedHostnames, check_blacklist};
 use super::errors::{self, HttpError};
 use super::hosts::Hosts;
+use super::rate_limit::RequestRateLimit;
 use super::timed_io::{IoStats, TimedIo};
 use crate::js::interrupt::VuSignal;
 
@@ -34,6 +35,8 @@ pub struct TransportConfig {
     pub hosts: Hosts,
     pub blocked_hostnames: BlockedHostnames,
     pub blacklisted_ips: Vec<ipnet::IpNet>,
+    /// The `rps` option, shared by every VU.
+    pub rate_limit: Option<RequestRateLimit>,
     pub no_connection_reuse: bool,
     pub no_vu_connection_reuse: bool,
 }
@@ -56,6 +59,7 @@ impl TransportConfig {
         hosts: HashMap<String, String>,
         blocked_hostnames: BlockedHostnames,
         blacklisted_ips: Vec<ipnet::IpNet>,
+        rps: u64,
         no_connection_reuse: bool,
         no_vu_connection_reuse: bool,
     ) -> Arc<TransportConfig> {
@@ -99,6 +103,7 @@ impl TransportConfig {
             hosts,
             blocked_hostnames,
             blacklisted_ips,
+            rate_limit: RequestRateLimit::new(rps),
             no_connection_reuse,
             no_vu_connection_reuse,
         })
@@ -799,6 +804,28 @@ impl Transport {
 
     pub fn config(&self) -> &Arc<TransportConfig> {
         &self.cfg
+    }
+
+    /// Takes this request's slot under the `rps` limit. `None`: go now; otherwise the
+    /// receiver yields `true` when the slot comes, `false` when the VU is stopped first.
+    pub fn reserve_rate_slot(
+        &self,
+        signal: &Arc<VuSignal>,
+    ) -> Option<tokio::sync::oneshot::Receiver<bool>> {
+        let slot = self.cfg.rate_limit.as_ref()?.reserve();
+        if slot <= Instant::now() {
+            return None;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let signal = signal.clone();
+        self.rt.spawn(async move {
+            let reached = tokio::select! {
+                _ = tokio::time::sleep_until(slot.into()) => true,
+                _ = signal.cancelled() => false,
+            };
+            let _ = tx.send(reached);
+        });
+        Some(rx)
     }
 
     /// Starts a request on the shared runtime; the returned receiver yields its outcome.

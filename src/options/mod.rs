@@ -69,6 +69,8 @@ pub struct Options {
     pub hosts: BTreeMap<String, String>,
     pub blocked_hostnames: crate::http::blocklist::BlockedHostnames,
     pub blacklisted_ips: Vec<ipnet::IpNet>,
+    /// Requests per second across all VUs; 0 is no limit.
+    pub rps: u64,
     pub system_tags: Option<Vec<String>>,
     pub paused: bool,
 }
@@ -280,6 +282,7 @@ impl Options {
                 "blacklistIPs",
             )?)
             .map_err(ConfigError)?,
+            rps: get_u64(&raw, "rps")?.unwrap_or(0),
             system_tags,
             paused: get_bool(&raw, "paused")?,
             raw,
@@ -553,6 +556,7 @@ pub fn layer_from_env(
                 json!(v.split(',').map(str::trim).collect::<Vec<_>>()),
             ),
             "K6_PAUSED" => ("paused", boolean(k, v)?),
+            "K6_RPS" => ("rps", num(k, v)?),
             "K6_BLOCK_HOSTNAMES" => ("blockHostnames", comma_list(v)),
             "K6_BLACKLIST_IPS" => ("blacklistIPs", comma_list(v)),
             _ => continue,

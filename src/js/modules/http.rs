@@ -1049,6 +1049,14 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
         };
         (http_state(c), shared, signal)
     };
+    // k6 waits for the `rps` limiter once per request call (redirects are not limited),
+    // before anything is timed.
+    let slot = http.borrow().transport.reserve_rate_slot(&signal);
+    if let Some(slot) = slot
+        && !slot.await.unwrap_or(false)
+    {
+        return Err(interrupted_error());
+    }
     let opts = &shared.options;
     let user_agent = opts.user_agent.as_str();
     let debug_full = opts.http_debug.as_deref().map(|mode| mode == "full");
