@@ -117,6 +117,9 @@ struct RunArgs {
     /// User-Agent header for HTTP requests.
     #[arg(long)]
     user_agent: Option<String>,
+    /// Write the script's console output to this file instead of stderr.
+    #[arg(long)]
+    console_output: Option<PathBuf>,
     /// Limit HTTP requests per second across all VUs (0: no limit).
     #[arg(long)]
     rps: Option<u64>,
@@ -335,18 +338,47 @@ fn build_request(a: &RunArgs) -> Result<RunRequest, (i32, String)> {
     })
 }
 
+/// `--console-output` (or `K6_CONSOLE_OUTPUT`): k6 exits 255 when the file cannot be opened.
+fn console_output(a: &RunArgs) -> Result<(), String> {
+    let path = a
+        .console_output
+        .clone()
+        .or_else(|| std::env::var_os("K6_CONSOLE_OUTPUT").map(PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty());
+    match path {
+        None => Ok(()),
+        Some(p) => rk6::js::console::set_console_output(&p)
+            .map_err(|e| format!("open {}: {}", p.display(), go_io_error(&e))),
+    }
+}
+
+/// Go's wording of the common open(2) failures.
+fn go_io_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Version => {
-            println!(
-                "rk6 v{} (k6-compatible scripting on boa_engine 0.22)",
+            runner::print_stdout(&format!(
+                "rk6 v{} (k6-compatible scripting on boa_engine 0.22)\n",
                 env!("CARGO_PKG_VERSION")
-            );
+            ));
             0
         }
         Command::Run(a) => match build_request(&a) {
-            Ok(req) => runner::run(req),
+            Ok(req) => match console_output(&a) {
+                Ok(()) => runner::run(req),
+                Err(msg) => {
+                    rk6::js::console::error(&msg);
+                    255
+                }
+            },
             Err((code, msg)) => {
                 rk6::js::console::error(&msg);
                 code
@@ -355,7 +387,10 @@ fn main() {
         Command::Inspect(a) => match build_request(&a) {
             Ok(req) => match runner::inspect(&req) {
                 Ok(v) => {
-                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    runner::print_stdout(&format!(
+                        "{}\n",
+                        serde_json::to_string_pretty(&v).unwrap_or_default()
+                    ));
                     0
                 }
                 Err(e) => {

@@ -383,6 +383,14 @@ pub fn consolidate(
     }
     match script_options {
         Some(serde_json::Value::Object(o)) => {
+            let o = crate::options::canonical_option_keys(o);
+            if let Some(key) = crate::options::first_unknown_script_option(o.keys()) {
+                crate::js::console::log(
+                    crate::js::console::Level::Warn,
+                    "There were unknown fields in the options exported in the script",
+                    &[("error", &format!("json: unknown field \"{key}\""))],
+                );
+            }
             check_script_options(req, &o)?;
             apply_layer(&mut merged, &o)
         }
@@ -700,7 +708,14 @@ fn print_banner(req: &RunRequest, options: &Options, outputs: &[String]) {
         out.push_str(&format!("              * {}: {}\n", s.name, s.describe()));
     }
     out.push('\n');
-    print!("{out}");
+    print_stdout(&out);
+}
+
+/// Writes to stdout, ignoring a closed pipe (`rk6 run ... | head` must not panic).
+pub fn print_stdout(s: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
 }
 
 /// VUs initialised before the test starts: the most VUs k6's execution plan reserves at
@@ -1206,10 +1221,9 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         if !handled {
             let mode =
                 crate::metrics::summary::SummaryMode::parse(&req.summary_mode).unwrap_or_default();
-            print!(
-                "{}",
-                crate::metrics::summary_text::render_text_summary(&summary, mode)
-            );
+            print_stdout(&crate::metrics::summary_text::render_text_summary(
+                &summary, mode,
+            ));
         }
     }
     if let Some(block) = final_block {

@@ -261,3 +261,62 @@ export default function () {
         assert_eq!(c["passes"], 1, "{name}: {c}");
     }
 }
+
+const CONSOLE: &str = r#"
+export const options = { iterations: 2, consoleOutput: 'ignored.log', foo: 1 };
+export default function () { console.log('hello', 1, { a: 2 }); console.warn('w'); console.error('e'); }
+"#;
+
+#[test]
+fn console_output_file_and_unknown_options_warning_match_k6() {
+    let ws = Workspace::new();
+    // k6 v1.1.0: `consoleOutput` is not a script option; it warns about the first unknown
+    // key in sorted order, and `--console-output` appends the console lines, without the
+    // `source` field, to the file instead of stderr.
+    let r = run_script(&ws, CONSOLE, &["--console-output", "console.log"], &[]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "level=warning msg=\"There were unknown fields in the options exported in the script\" error=\"json: unknown field \\\"consoleOutput\\\"\""
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("hello"), "{}", r.stderr);
+    let text = std::fs::read_to_string(ws.path("console.log")).unwrap_or_default();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            l.split_once(' ')
+                .map(|x| x.1)
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let one = [
+        r#"level=info msg="hello 1 {\"a\":2}""#,
+        "level=warning msg=w",
+        "level=error msg=e",
+    ];
+    assert_eq!(lines, [one, one].concat(), "{text}");
+    assert!(!ws.path("ignored.log").exists());
+    // Appends, and K6_CONSOLE_OUTPUT is the same setting.
+    let r = run_script(&ws, CONSOLE, &[], &[("K6_CONSOLE_OUTPUT", "console.log")]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let text = std::fs::read_to_string(ws.path("console.log")).unwrap_or_default();
+    assert_eq!(text.lines().count(), 12);
+    // A file that cannot be opened: k6's message and exit code 255.
+    let r = run_script(
+        &ws,
+        CONSOLE,
+        &["--console-output", "no/such/dir/x.log"],
+        &[],
+    );
+    assert_eq!(r.code, 255);
+    assert!(
+        r.stderr
+            .contains("open no/such/dir/x.log: no such file or directory"),
+        "{}",
+        r.stderr
+    );
+}

@@ -70,19 +70,32 @@ fn fmt_field(v: &str) -> String {
     }
 }
 
-/// Writes one log line with extra `key=value` fields, in k6's format.
-pub fn log(level: Level, msg: &str, fields: &[(&str, &str)]) {
-    let cfg = LOG.get_or_init(|| LogConfig {
+/// Where `--console-output` sends the script's `console.*` lines instead of stderr.
+static CONSOLE_FILE: OnceLock<parking_lot::Mutex<std::fs::File>> = OnceLock::new();
+
+/// `--console-output FILE` / `K6_CONSOLE_OUTPUT`: appends the script's console lines to
+/// `path` (created if missing), in k6's plain format without the `source` field.
+pub fn set_console_output(path: &std::path::Path) -> std::io::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let _ = CONSOLE_FILE.set(parking_lot::Mutex::new(file));
+    Ok(())
+}
+
+fn config() -> &'static LogConfig {
+    LOG.get_or_init(|| LogConfig {
         start: Instant::now(),
         tty: false,
         verbose: false,
-    });
-    if level == Level::Debug && !cfg.verbose {
-        return;
-    }
+    })
+}
+
+fn format_line(level: Level, msg: &str, fields: &[(&str, &str)], tty: bool) -> String {
     let mut line = String::with_capacity(msg.len() + 64);
-    if cfg.tty {
-        let secs = cfg.start.elapsed().as_secs();
+    if tty {
+        let secs = config().start.elapsed().as_secs();
         line.push_str(&format!("{}[{:04}] {:<44}", level.tty(), secs, msg));
         for (k, v) in fields {
             line.push_str(&format!(" {k}={}", fmt_field(v)));
@@ -99,7 +112,31 @@ pub fn log(level: Level, msg: &str, fields: &[(&str, &str)]) {
         }
     }
     line.push('\n');
+    line
+}
+
+/// Writes one log line with extra `key=value` fields, in k6's format.
+pub fn log(level: Level, msg: &str, fields: &[(&str, &str)]) {
+    let cfg = config();
+    if level == Level::Debug && !cfg.verbose {
+        return;
+    }
+    let line = format_line(level, msg, fields, cfg.tty);
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// A line of the script's `console`: to the `--console-output` file when one is set.
+fn log_console(level: Level, msg: &str) {
+    match CONSOLE_FILE.get() {
+        Some(file) => {
+            if level == Level::Debug && !config().verbose {
+                return;
+            }
+            let line = format_line(level, msg, &[], false);
+            let _ = file.lock().write_all(line.as_bytes());
+        }
+        None => log(level, msg, &[("source", "console")]),
+    }
 }
 
 pub fn warn(msg: &str) {
@@ -113,7 +150,7 @@ pub fn error(msg: &str) {
 fn console_fn(level: Level) -> NativeFunction {
     let f = move |_: &JsValue, args: &[JsValue], ctx: &mut Context| -> JsResult<JsValue> {
         let parts: Vec<String> = args.iter().map(|a| display_value(a, ctx)).collect();
-        log(level, &parts.join(" "), &[("source", "console")]);
+        log_console(level, &parts.join(" "));
         Ok(JsValue::undefined())
     };
     // The closure captures only a Copy enum: no GC values.

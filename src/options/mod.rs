@@ -464,7 +464,7 @@ fn thresholds_json(v: &Value) -> Value {
     Value::Object(out)
 }
 
-/// The keys `k6 inspect` prints, in its order (unset ones as null).
+/// The keys `k6 inspect` prints, in its order (unset ones as null): k6's script options.
 const INSPECT_KEYS: &[&str] = &[
     "paused",
     "vus",
@@ -566,6 +566,36 @@ pub fn layer_from_env(
     Ok(l)
 }
 
+/// Go's `encoding/json` matches k6's option keys case-insensitively (`VUs` is `vus`): the
+/// script's keys spelled differently get k6's spelling.
+pub fn canonical_option_keys(script: Map<String, Value>) -> Map<String, Value> {
+    script
+        .into_iter()
+        .map(|(k, v)| {
+            let canonical = INSPECT_KEYS
+                .iter()
+                .find(|known| **known != k && known.eq_ignore_ascii_case(&k));
+            (canonical.map_or(k, |c| c.to_string()), v)
+        })
+        .collect()
+}
+
+/// The first key of the script's options that k6 does not know, in the sorted order k6's
+/// JSON decoder meets them (k6 matches keys case-insensitively, as Go's `encoding/json`).
+/// rk6's own `handleSummaryTimeout` counts as known.
+pub fn first_unknown_script_option<'a>(keys: impl Iterator<Item = &'a String>) -> Option<String> {
+    let mut unknown: Vec<&String> = keys
+        .filter(|k| {
+            k.as_str() != "handleSummaryTimeout"
+                && !INSPECT_KEYS
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(k))
+        })
+        .collect();
+    unknown.sort();
+    unknown.first().map(|k| k.to_string())
+}
+
 /// `a,b, c` as the JSON array `["a","b","c"]` (k6's string-slice flags and variables).
 pub fn comma_list(v: &str) -> Value {
     json!(
@@ -623,6 +653,33 @@ mod tests {
         let raw =
             layer(json!({"iterations": 2, "scenarios": {"a": {"executor": "shared-iterations"}}}));
         assert!(Options::from_raw(raw).is_err());
+    }
+
+    #[test]
+    fn option_keys_match_case_insensitively_like_k6() {
+        let m = layer(json!({"VUs": 3, "Iterations": 6, "foo": 1}));
+        let m = canonical_option_keys(m);
+        assert_eq!(m["vus"], json!(3));
+        assert_eq!(m["iterations"], json!(6));
+        assert_eq!(m["foo"], json!(1));
+    }
+
+    #[test]
+    fn unknown_script_options_are_found_like_k6() {
+        // k6 v1.1.0 warns `json: unknown field "consoleOutput"` for these options.
+        let keys: Vec<String> = ["iterations", "foo", "consoleOutput", "VUs", "dns"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            first_unknown_script_option(keys.iter()),
+            Some("consoleOutput".to_string())
+        );
+        let known: Vec<String> = ["vus", "tlsAuth", "cloud", "handleSummaryTimeout"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(first_unknown_script_option(known.iter()), None);
     }
 
     #[test]
