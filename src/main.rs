@@ -14,7 +14,9 @@ use rk6::runner::{self, RunRequest, exit};
     name = "rk6",
     version,
     about = "Runs k6 test scripts unmodified on a Rust engine",
-    disable_help_subcommand = true
+    disable_help_subcommand = true,
+    // A flag given twice: the last one wins, as with k6's flags.
+    args_override_self = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -160,8 +162,48 @@ struct RunArgs {
     #[arg(short = 'a', long, default_value = "localhost:6565")]
     address: String,
     /// Pass the system environment to __ENV.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(
+        long,
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
     include_system_env_vars: bool,
+    /// Where log lines go: stderr, stdout, none or file=PATH.
+    #[arg(long, default_value = "stderr")]
+    log_output: String,
+    /// Log line format: text, raw or json.
+    #[arg(long, default_value = "")]
+    log_format: String,
+    /// After the test, keep the REST API running until Ctrl+C.
+    #[arg(short = 'l', long)]
+    linger: bool,
+    /// Accepted for k6 compatibility: rk6 sends no usage reports.
+    #[arg(long)]
+    no_usage_report: bool,
+    /// Accepted for k6 compatibility: rk6 runs modern JavaScript in every mode.
+    #[arg(long, value_parser = ["base", "extended", "experimental_enhanced"])]
+    compatibility_mode: Option<String>,
+    /// Only `none` (rk6 has no tracing output).
+    #[arg(long, value_parser = ["none"])]
+    traces_output: Option<String>,
+    /// Accepted for k6 compatibility (k6's pprof endpoints); rk6 serves none.
+    #[arg(long)]
+    profiling_enabled: bool,
+    /// Not supported by rk6 (source IPs for requests).
+    #[arg(long)]
+    local_ips: Option<String>,
+    /// Not supported by rk6 (distributed execution).
+    #[arg(long)]
+    execution_segment: Option<String>,
+    /// Not supported by rk6 (distributed execution).
+    #[arg(long)]
+    execution_segment_sequence: Option<String>,
+    /// Not supported by rk6 (k6 secret sources).
+    #[arg(long)]
+    secret_source: Vec<String>,
     /// Disable colors.
     #[arg(long)]
     no_color: bool,
@@ -334,8 +376,48 @@ fn build_request(a: &RunArgs) -> Result<RunRequest, (i32, String)> {
         address: (!a.address.is_empty()).then(|| a.address.clone()),
         verbose: a.verbose,
         no_color: a.no_color || env.contains_key("NO_COLOR"),
+        linger: a.linger || std::env::var("K6_LINGER").is_ok_and(|v| v == "true" || v == "1"),
         env,
     })
+}
+
+/// Flags of k6 that rk6 cannot honour: refused clearly rather than ignored.
+fn unsupported_flag(a: &RunArgs) -> Result<(), String> {
+    let unsupported = [
+        ("--local-ips", a.local_ips.is_some()),
+        ("--execution-segment", a.execution_segment.is_some()),
+        (
+            "--execution-segment-sequence",
+            a.execution_segment_sequence.is_some(),
+        ),
+        ("--secret-source", !a.secret_source.is_empty()),
+    ];
+    match unsupported.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(format!(
+            "{flag} is not supported by rk6 (see the README's \"Not done yet\")"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `--log-output` and `--log-format` (or `K6_LOG_OUTPUT`, `K6_LOG_FORMAT`).
+fn logging(a: &RunArgs) -> Result<(), String> {
+    use rk6::js::console::{LogFormat, LogOutput, configure_logging};
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let output = match (a.log_output.as_str(), env("K6_LOG_OUTPUT")) {
+        ("stderr", Some(v)) => v,
+        (flag, _) => flag.to_string(),
+    };
+    let format = match (a.log_format.as_str(), env("K6_LOG_FORMAT")) {
+        ("", Some(v)) => v,
+        (flag, _) => flag.to_string(),
+    };
+    configure_logging(
+        a.verbose,
+        LogFormat::parse(&format)?,
+        LogOutput::parse(&output)?,
+    );
+    Ok(())
 }
 
 /// `--console-output` (or `K6_CONSOLE_OUTPUT`): k6 exits 255 when the file cannot be opened.
@@ -362,7 +444,16 @@ fn go_io_error(e: &std::io::Error) -> String {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    // k6 exits 255 on a bad flag (cobra's error), not clap's 2; help and version print
+    // and exit 0 as usual.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 255 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
     let code = match cli.command {
         Command::Version => {
             runner::print_stdout(&format!(
@@ -371,7 +462,11 @@ fn main() {
             ));
             0
         }
-        Command::Run(a) => match build_request(&a) {
+        Command::Run(a) => match unsupported_flag(&a)
+            .and_then(|()| logging(&a))
+            .map_err(|m| (255, m))
+            .and_then(|()| build_request(&a))
+        {
             Ok(req) => match console_output(&a) {
                 Ok(()) => runner::run(req),
                 Err(msg) => {

@@ -62,6 +62,8 @@ pub struct RunRequest {
     pub address: Option<String>,
     pub verbose: bool,
     pub no_color: bool,
+    /// `--linger`: after the test, keep the REST API up until SIGINT/SIGTERM.
+    pub linger: bool,
 }
 
 /// An error that ends `rk6 run` with a k6 exit code.
@@ -1231,6 +1233,30 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     }
     for r in &reports {
         print_output_report(r);
+    }
+    if req.linger && aborted_by.is_none() {
+        // k6's `--linger`: the REST API stays up (for scrapers) until the user stops rk6;
+        // the exit code stays the test's.
+        console::log(
+            console::Level::Info,
+            "Linger set; waiting for Ctrl+C...",
+            &[],
+        );
+        rt.block_on(async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                if let (Ok(mut int), Ok(mut term)) = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) {
+                    tokio::select! {
+                        _ = int.recv() => {},
+                        _ = term.recv() => {},
+                    }
+                }
+            }
+        });
     }
     drop(rt);
 

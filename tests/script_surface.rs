@@ -320,3 +320,125 @@ fn console_output_file_and_unknown_options_warning_match_k6() {
         r.stderr
     );
 }
+
+const LOGS: &str = r#"
+export const options = { iterations: 1, foo: 1 };
+export default function () { console.log('hello'); }
+"#;
+
+/// k6 v1.1.0's `--log-format` and `--log-output`, its exit code 255 for a bad flag, and
+/// the last of a repeated flag winning. Deliberate differences: rk6 refuses (255) what it
+/// cannot honour where k6 would act or fall back silently (`--log-format=xml` is text in k6,
+/// `loki=` logs to Loki, `--local-ips` and `--execution-segment` work there).
+#[test]
+fn log_format_log_output_and_flag_errors_match_k6() {
+    let ws = Workspace::new();
+    let r = run_script(&ws, LOGS, &["--no-summary", "--log-format=json"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<serde_json::Value> = r
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert_eq!(lines[0]["error"], "json: unknown field \"foo\"");
+    assert_eq!(lines[1]["msg"], "hello");
+    assert_eq!(lines[1]["source"], "console");
+    assert_eq!(lines[1]["level"], "info");
+    let keys: Vec<&String> = lines[1]
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(keys, ["level", "msg", "source", "time"]);
+
+    let r = run_script(
+        &ws,
+        LOGS,
+        &["--no-summary", "--log-format=raw", "--log-output=stdout"],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    assert!(
+        r.stdout
+            .contains("There were unknown fields in the options exported in the script\nhello\n"),
+        "{}",
+        r.stdout
+    );
+
+    let r = run_script(
+        &ws,
+        LOGS,
+        &["--no-summary", "--log-output=file=logs.txt"],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(ws.path("logs.txt")).unwrap_or_default();
+    assert!(
+        text.contains("level=info msg=hello source=console"),
+        "{text}"
+    );
+    assert!(!r.stderr.contains("hello"));
+
+    for bad in [
+        "--bogus",
+        "--log-format=xml",
+        "--log-output=loki=http://127.0.0.1:1",
+        "--local-ips=127.0.0.1",
+        "--execution-segment=0:1/2",
+    ] {
+        let r = run_script(&ws, LOGS, &[bad], &[]);
+        assert_eq!(r.code, 255, "{bad}: {}", r.stderr);
+    }
+    // Accepted for compatibility, and a flag given twice: the last wins.
+    let r = run_script(
+        &ws,
+        LOGS,
+        &[
+            "--no-usage-report",
+            "--compatibility-mode=base",
+            "--traces-output=none",
+            "--include-system-env-vars",
+            "--iterations=5",
+            "--iterations=2",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(summary(&ws)["metrics"]["iterations"]["count"], 2);
+}
+
+/// `--linger`: the run ends but rk6 waits for SIGINT, then exits with the test's code.
+#[test]
+fn linger_waits_for_a_signal() {
+    let ws = Workspace::new();
+    let path = ws.write("script.js", LOGS);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rk6"))
+        .current_dir(ws.dir.path())
+        .args(["run", "-q", "--address=", "--no-summary", "--linger"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rk6 starts");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+    let mut seen = String::new();
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut stderr, &mut line).unwrap_or(0) > 0 {
+        seen.push_str(&line);
+        if line.contains("Linger set; waiting for Ctrl+C...") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(seen.contains("Linger set"), "{seen}");
+    assert!(
+        child.try_wait().ok().flatten().is_none(),
+        "rk6 exited before the signal"
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("rk6 exits");
+    assert_eq!(status.code(), Some(0));
+}

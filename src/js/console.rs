@@ -38,20 +38,90 @@ impl Level {
     }
 }
 
+/// `--log-format`: k6's text (logrus), `raw` (the message only) or `json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Raw,
+    Json,
+}
+
+impl LogFormat {
+    pub fn parse(s: &str) -> Result<LogFormat, String> {
+        match s {
+            "" | "text" => Ok(LogFormat::Text),
+            "raw" => Ok(LogFormat::Raw),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "invalid log format {other:?}: use \"text\", \"raw\" or \"json\""
+            )),
+        }
+    }
+}
+
+/// `--log-output`: where log lines go.
+#[derive(Debug, Default)]
+pub enum LogOutput {
+    #[default]
+    Stderr,
+    Stdout,
+    None,
+    File(parking_lot::Mutex<std::fs::File>),
+}
+
+impl LogOutput {
+    /// `stderr`, `stdout`, `none` or `file=PATH` (k6's `level=` suboption is accepted; rk6
+    /// filters by `--verbose` only). k6's `loki` output is not supported.
+    pub fn parse(s: &str) -> Result<LogOutput, String> {
+        match s {
+            "" | "stderr" => Ok(LogOutput::Stderr),
+            "stdout" => Ok(LogOutput::Stdout),
+            "none" => Ok(LogOutput::None),
+            _ => {
+                let Some(rest) = s.strip_prefix("file=") else {
+                    return Err(format!(
+                        "unsupported log output '{s}': rk6 supports stderr, stdout, none and file=PATH"
+                    ));
+                };
+                let path = rest.split(',').next().unwrap_or_default();
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map(|f| LogOutput::File(parking_lot::Mutex::new(f)))
+                    .map_err(|e| format!("open {path}: {e}"))
+            }
+        }
+    }
+}
+
 struct LogConfig {
     start: Instant,
     tty: bool,
     verbose: bool,
+    format: LogFormat,
+    output: LogOutput,
 }
 
 static LOG: OnceLock<LogConfig> = OnceLock::new();
 
 /// Called once by the CLI; `verbose` enables debug-level lines.
 pub fn init_logging(verbose: bool) {
+    configure_logging(verbose, LogFormat::Text, LogOutput::Stderr);
+}
+
+/// The CLI's logging settings; the first call wins.
+pub fn configure_logging(verbose: bool, format: LogFormat, output: LogOutput) {
+    let tty = format == LogFormat::Text
+        && matches!(output, LogOutput::Stderr)
+        && is_terminal::is_terminal(std::io::stderr());
     let _ = LOG.set(LogConfig {
         start: Instant::now(),
-        tty: is_terminal::is_terminal(std::io::stderr()),
+        tty,
         verbose,
+        format,
+        output,
     });
 }
 
@@ -89,26 +159,47 @@ fn config() -> &'static LogConfig {
         start: Instant::now(),
         tty: false,
         verbose: false,
+        format: LogFormat::Text,
+        output: LogOutput::Stderr,
     })
 }
 
-fn format_line(level: Level, msg: &str, fields: &[(&str, &str)], tty: bool) -> String {
+fn format_line(
+    level: Level,
+    msg: &str,
+    fields: &[(&str, &str)],
+    tty: bool,
+    format: LogFormat,
+) -> String {
     let mut line = String::with_capacity(msg.len() + 64);
-    if tty {
-        let secs = config().start.elapsed().as_secs();
-        line.push_str(&format!("{}[{:04}] {:<44}", level.tty(), secs, msg));
-        for (k, v) in fields {
-            line.push_str(&format!(" {k}={}", fmt_field(v)));
+    match format {
+        LogFormat::Raw => line.push_str(msg),
+        // logrus's JSON formatter: one object, keys sorted.
+        LogFormat::Json => {
+            let time = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let mut obj: std::collections::BTreeMap<&str, &str> = fields.iter().copied().collect();
+            obj.insert("level", level.logrus());
+            obj.insert("msg", msg);
+            obj.insert("time", &time);
+            line.push_str(&serde_json::to_string(&obj).unwrap_or_default());
         }
-    } else {
-        let time = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-        line.push_str(&format!(
-            "time=\"{time}\" level={} msg={}",
-            level.logrus(),
-            fmt_field(msg)
-        ));
-        for (k, v) in fields {
-            line.push_str(&format!(" {k}={}", fmt_field(v)));
+        LogFormat::Text if tty => {
+            let secs = config().start.elapsed().as_secs();
+            line.push_str(&format!("{}[{:04}] {:<44}", level.tty(), secs, msg));
+            for (k, v) in fields {
+                line.push_str(&format!(" {k}={}", fmt_field(v)));
+            }
+        }
+        LogFormat::Text => {
+            let time = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+            line.push_str(&format!(
+                "time=\"{time}\" level={} msg={}",
+                level.logrus(),
+                fmt_field(msg)
+            ));
+            for (k, v) in fields {
+                line.push_str(&format!(" {k}={}", fmt_field(v)));
+            }
         }
     }
     line.push('\n');
@@ -121,8 +212,13 @@ pub fn log(level: Level, msg: &str, fields: &[(&str, &str)]) {
     if level == Level::Debug && !cfg.verbose {
         return;
     }
-    let line = format_line(level, msg, fields, cfg.tty);
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    let line = format_line(level, msg, fields, cfg.tty, cfg.format);
+    let _ = match &cfg.output {
+        LogOutput::Stderr => std::io::stderr().lock().write_all(line.as_bytes()),
+        LogOutput::Stdout => std::io::stdout().lock().write_all(line.as_bytes()),
+        LogOutput::None => Ok(()),
+        LogOutput::File(f) => f.lock().write_all(line.as_bytes()),
+    };
 }
 
 /// A line of the script's `console`: to the `--console-output` file when one is set.
@@ -132,7 +228,7 @@ fn log_console(level: Level, msg: &str) {
             if level == Level::Debug && !config().verbose {
                 return;
             }
-            let line = format_line(level, msg, &[], false);
+            let line = format_line(level, msg, &[], false, LogFormat::Text);
             let _ = file.lock().write_all(line.as_bytes());
         }
         None => log(level, msg, &[("source", "console")]),
