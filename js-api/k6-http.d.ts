@@ -1,6 +1,6 @@
 // `k6/http`. Matches @types/k6 except: no `SSL_3_0` and only `OCSP_REASON_UNSPECIFIED` of the
-// OCSP reason constants; `Response` has no `clickLink()`/`submitForm()` but has `toJSON()` and
-// `timings.looking_up`; `auth: "ntlm"` is not supported.
+// OCSP reason constants; `Response` has `toJSON()` and `timings.looking_up`; `auth: "ntlm"`
+// is not supported.
 declare module 'k6/http' {
   import { JSONValue } from 'k6';
   import { Selection } from 'k6/html';
@@ -205,6 +205,17 @@ declare module 'k6/http' {
     json(selector?: string): JSONValue | undefined;
     /** What `JSON.stringify(res)` serialises: the fields above. */
     toJSON(): object;
+    /** GET of the first element matching `selector` (default `a[href]`), its `href` resolved
+     *  against this response's URL. Throws when nothing matches. */
+    clickLink(args?: { selector?: string; params?: Params | null }): Response;
+    /** Submits the form matching `formSelector` (default `form`) to its `action` with its
+     *  `method`: its fields, the submit button's name=value, then `fields`. */
+    submitForm(args?: {
+      formSelector?: string;
+      fields?: { [name: string]: string };
+      submitSelector?: string;
+      params?: Params | null;
+    }): Response;
   }
   /** No `responseType`: the `discardResponseBodies` default, a string (or null). */
   export type RefinedResponseBody<RT extends ResponseType | undefined> = [RT] extends [undefined]

@@ -446,3 +446,48 @@ fn response_fields() {
         1
     );
 }
+
+const NAVIGATION: &str = r#"
+import http from 'k6/http';
+const B = __ENV.BASE;
+export const options = { iterations: 1 };
+export default function () {
+  const form = http.get(`${B}/forms/post`);
+  let r = form.submitForm({ formSelector: 'form', fields: { custname: 'test', extradata: 'test2' } });
+  eq('submitForm posts the form to its action', [r.status, r.request.method, r.url, r.request.body],
+    [200, 'POST', `${B}/post`, 'comments=&custemail=&custname=test&custtel=&delivery=&extradata=test2']);
+  r = form.submitForm({ fields: { custname: 'x' }, params: { tags: { name: 'submit' }, headers: { 'X-A': '1' } } });
+  eq('submitForm params', [r.status, r.json().headers['X-A']], [200, '1']);
+  const links = http.get(`${B}/links/5/0`);
+  eq('clickLink follows the first a[href]', [links.clickLink().url], [`${B}/links/5/1`]);
+  eq('clickLink selector', [links.clickLink({ selector: 'a:nth-child(3)', params: { tags: { name: 'link' } } }).url], [`${B}/links/5/3`]);
+  const errs = [];
+  for (const f of [() => links.clickLink({ selector: 'table' }), () => links.submitForm()]) {
+    try { f(); errs.push('ok'); } catch (e) { errs.push(`${e.name}: ${e.message}`); }
+  }
+  eq('nothing to follow throws', errs, [
+    `GoError: no element found for selector 'table' in response '${B}/links/5/0'`,
+    `GoError: no form found for selector 'form' in response '${B}/links/5/0'`,
+  ]);
+}
+"#;
+
+/// `Response.submitForm()` and `clickLink()`: the same requests, bodies, tags and errors as
+/// k6 v1.1.0 (`RK6_E2E_REFERENCE=/opt/k6/bin/k6`).
+#[test]
+fn submit_form_and_click_link_follow_the_page() {
+    let t = target();
+    let base = base_url(&t);
+    let ws = Workspace::new();
+    let o = run(&ws, NAVIGATION, &[], &[("BASE", &base)]);
+    o.assert_checks(5);
+    assert_eq!(
+        o.count("http_reqs", &[("name", "submit"), ("method", "POST")]),
+        1
+    );
+    assert_eq!(
+        o.count("http_reqs", &[("name", "link"), ("method", "GET")]),
+        1
+    );
+    assert_eq!(o.count("http_reqs", &[]), 6);
+}

@@ -13,6 +13,29 @@ pub(crate) fn html() -> Response<ResponseBody> {
     response::with_body(StatusCode::OK, TEXT_HTML, SAMPLE_HTML)
 }
 
+/// httpbin's `/forms/post`: the HTML5 spec's pizza order form, posting to `/post`.
+pub(crate) fn form_post() -> Response<ResponseBody> {
+    response::with_body(StatusCode::OK, TEXT_HTML, FORM_POST_HTML)
+}
+
+/// httpbin's `/links/{n}/{offset}`: n links to the other pages of the set, `offset` unlinked.
+pub(crate) fn links(n: &str, offset: &str) -> Response<ResponseBody> {
+    let (Ok(n), Ok(offset)) = (n.parse::<usize>(), offset.parse::<usize>()) else {
+        return response::with_body(StatusCode::BAD_REQUEST, TEXT_HTML, "invalid n or offset\n");
+    };
+    let n = n.clamp(1, 200);
+    let mut html = String::from("<html><head><title>Links</title></head><body>");
+    for i in 0..n {
+        if i == offset {
+            html.push_str(&format!("{i} "));
+        } else {
+            html.push_str(&format!("<a href='/links/{n}/{i}'>{i}</a> "));
+        }
+    }
+    html.push_str("</body></html>");
+    response::with_body(StatusCode::OK, TEXT_HTML, html)
+}
+
 pub(crate) fn xml() -> Response<ResponseBody> {
     response::with_body(
         StatusCode::OK,
@@ -47,6 +70,7 @@ const INDEX_HTML: &str = r#"<!DOCTYPE html>
 <h2>Response formats</h2>
 <ul>
 <li><a href="/json">/json</a>, <a href="/html">/html</a>, <a href="/xml">/xml</a></li>
+<li><a href="/forms/post">/forms/post</a> an HTML form, <a href="/links/10/0">/links/{n}/{offset}</a> linked pages</li>
 <li><a href="/gzip">/gzip</a>, <a href="/deflate">/deflate</a>, <a href="/brotli">/brotli</a>, <a href="/zstd">/zstd</a> compressed echo</li>
 <li><a href="/response-headers?freeform=value">/response-headers?name=value</a> sets response headers</li>
 </ul>
@@ -184,4 +208,34 @@ const SAMPLE_JSON: &str = r#"{
     "title": "Sample Slide Show"
   }
 }
+"#;
+
+const FORM_POST_HTML: &str = r#"<!DOCTYPE html>
+<html>
+  <head>
+  </head>
+  <body>
+  <form method="post" action="/post">
+   <p><label>Customer name: <input name="custname"></label></p>
+   <p><label>Telephone: <input type=tel name="custtel"></label></p>
+   <p><label>E-mail address: <input type=email name="custemail"></label></p>
+   <fieldset>
+    <legend> Pizza Size </legend>
+    <p><label> <input type=radio name=size value="small"> Small </label></p>
+    <p><label> <input type=radio name=size value="medium"> Medium </label></p>
+    <p><label> <input type=radio name=size value="large"> Large </label></p>
+   </fieldset>
+   <fieldset>
+    <legend> Pizza Toppings </legend>
+    <p><label> <input type=checkbox name="topping" value="bacon"> Bacon </label></p>
+    <p><label> <input type=checkbox name="topping" value="cheese"> Extra Cheese </label></p>
+    <p><label> <input type=checkbox name="topping" value="onion"> Onion </label></p>
+    <p><label> <input type=checkbox name="topping" value="mushroom"> Mushroom </label></p>
+   </fieldset>
+   <p><label>Preferred delivery time: <input type=time min="11:00" max="21:00" step="900" name="delivery"></label></p>
+   <p><label>Delivery instructions: <textarea name="comments"></textarea></label></p>
+   <p><button>Submit order</button></p>
+  </form>
+  </body>
+</html>
 "#;

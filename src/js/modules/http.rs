@@ -1501,7 +1501,7 @@ fn parse_error_response(ctx: &mut Context, e: HttpError, warning: &str) -> JsRes
     make_response(ctx, ResponseData::parse_failure(e))
 }
 
-fn request_sync(
+pub(super) fn request_sync(
     method: String,
     url: &JsValue,
     body: &JsValue,
@@ -1984,6 +1984,16 @@ fn response_proto(ctx: &mut Context) -> JsResult<JsObject> {
             JsString::from("toJSON"),
             0,
         )
+        .function(
+            NativeFunction::from_fn_ptr(super::http_navigation::submit_form),
+            JsString::from("submitForm"),
+            1,
+        )
+        .function(
+            NativeFunction::from_fn_ptr(super::http_navigation::click_link),
+            JsString::from("clickLink"),
+            1,
+        )
         .build();
     for (i, (name, _)) in RESPONSE_FIELDS.iter().enumerate() {
         let getter = FunctionObjectBuilder::new(ctx.realm(), response_getter(i))
@@ -2010,6 +2020,16 @@ fn response_proto(ctx: &mut Context) -> JsResult<JsObject> {
 /// Installed by k6/html so `res.html()` works without k6/http depending on it.
 #[derive(Clone, Copy)]
 pub struct ResponseHtmlHook(pub fn(&JsValue, &[JsValue], &mut Context) -> JsResult<JsValue>);
+
+/// The final URL of a Response object (`res.url`).
+pub(super) fn response_url(v: &JsValue) -> JsResult<String> {
+    v.as_object()
+        .and_then(|o| {
+            o.downcast_ref::<ResponseObject>()
+                .map(|r| r.data.url.clone())
+        })
+        .ok_or_else(|| type_error("must be called on a response"))
+}
 
 /// The body text of a Response object, for modules building on it (k6/html).
 pub fn response_body_text(v: &JsValue) -> Option<String> {

@@ -8,6 +8,7 @@ pub mod encoding;
 pub mod execution;
 pub mod html;
 pub mod http;
+pub mod http_navigation;
 pub mod k6;
 pub mod kv;
 pub mod metrics;
