@@ -274,9 +274,11 @@ fn make_shared(
         options.blocked_hostnames.clone(),
         options.blacklisted_ips.clone(),
         options.rps,
+        &options.tls,
         options.no_connection_reuse,
         options.no_vu_connection_reuse,
-    );
+    )
+    .map_err(RunError::config)?;
     Ok(Arc::new(RunShared {
         registry,
         builtin,

@@ -447,3 +447,57 @@ fn parse_rfc3339_seconds(s: &str) -> f64 {
     let sec: f64 = parts.next().and_then(|x| x.parse().ok()).unwrap_or(0.0);
     h * 3600.0 + m * 60.0 + sec
 }
+
+const TLS_OPTIONS: &str = r#"
+import http from 'k6/http';
+export const options = { iterations: 1, tlsVersion: __ENV.VERSION === 'obj' ? { min: 'tls1.0', max: 'tls1.2' } : __ENV.VERSION,
+  tlsCipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305'] };
+export default function () {
+  const r = http.get(`${__ENV.TLS}/get`);
+  eq('negotiated', [r.status, r.tls_version, r.tls_cipher_suite], JSON.parse(__ENV.WANT));
+}
+"#;
+
+/// `tlsVersion` (a version or `{min, max}`) and `tlsCipherSuites` (TLS 1.2 suites; TLS 1.3
+/// suites are not configurable, as in Go) decide what is negotiated, as on k6 v1.1.0
+/// (`RK6_E2E_REFERENCE=/opt/k6/bin/k6`).
+#[test]
+fn tls_version_and_cipher_suites_options() {
+    let tls = tls_target();
+    let base = format!("https://{}", tls.target.local_addr());
+    for (version, want) in [
+        (
+            "tls1.2",
+            r#"[200,"tls1.2","TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]"#,
+        ),
+        (
+            "obj",
+            r#"[200,"tls1.2","TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]"#,
+        ),
+        ("tls1.3", r#"[200,"tls1.3","TLS_AES_128_GCM_SHA256"]"#),
+    ] {
+        let ws = Workspace::new();
+        let o = run(
+            &ws,
+            TLS_OPTIONS,
+            &["--insecure-skip-tls-verify"],
+            &[("TLS", &base), ("VERSION", version), ("WANT", want)],
+        );
+        o.assert_checks(1);
+    }
+    if !is_k6() {
+        let ws = Workspace::new();
+        let o = run(
+            &ws,
+            "export const options = { tlsCipherSuites: ['TLS_FOO'] };\nexport default function () {}",
+            &[],
+            &[],
+        );
+        assert_eq!(o.run.code, 104);
+        assert!(
+            o.run.stderr.contains("unknown cipher suite 'TLS_FOO'"),
+            "{}",
+            o.run.stderr
+        );
+    }
+}

@@ -60,20 +60,25 @@ impl TransportConfig {
         blocked_hostnames: BlockedHostnames,
         blacklisted_ips: Vec<ipnet::IpNet>,
         rps: u64,
+        tls_options: &crate::tls::TlsOptions,
         no_connection_reuse: bool,
         no_vu_connection_reuse: bool,
-    ) -> Arc<TransportConfig> {
+    ) -> Result<Arc<TransportConfig>, String> {
         let mut provider = rustls::crypto::ring::default_provider();
         // Go's preference order (AES-128 first), so servers that follow the client's order
         // negotiate the suite k6 would.
         provider
             .cipher_suites
             .sort_by_key(|s| go_suite_rank(s.suite()));
+        if let Some(allowed) = &tls_options.tls12_suites {
+            provider.cipher_suites.retain(|s| {
+                s.version() == &rustls::version::TLS13
+                    || allowed.iter().any(|a| a == cipher_suite_name(s.suite()))
+            });
+        }
         let provider = Arc::new(provider);
-        let versions: &[&rustls::SupportedProtocolVersion] =
-            &[&rustls::version::TLS13, &rustls::version::TLS12];
         let tls = match rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_protocol_versions(versions)
+            .with_protocol_versions(&tls_options.versions)
         {
             Ok(builder) => {
                 let mut tls = if insecure {
@@ -91,14 +96,15 @@ impl TransportConfig {
                 tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
                 tls
             }
-            // The ring provider supports both versions; this arm exists only because the
-            // builder's signature allows failure.
-            Err(_) => rustls::ClientConfig::builder()
-                .with_root_certificates(root_store())
-                .with_no_client_auth(),
+            // e.g. `tlsVersion: 'tls1.2'` with only TLS 1.2 suites rustls lacks (CBC).
+            Err(e) => {
+                return Err(format!(
+                    "the TLS options leave no usable protocol version and cipher suite: {e}"
+                ));
+            }
         };
         let hosts = Hosts::new(hosts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        Arc::new(TransportConfig {
+        Ok(Arc::new(TransportConfig {
             tls: Arc::new(tls),
             hosts,
             blocked_hostnames,
@@ -106,7 +112,7 @@ impl TransportConfig {
             rate_limit: RequestRateLimit::new(rps),
             no_connection_reuse,
             no_vu_connection_reuse,
-        })
+        }))
     }
 }
 

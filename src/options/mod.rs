@@ -69,6 +69,8 @@ pub struct Options {
     pub hosts: BTreeMap<String, String>,
     pub blocked_hostnames: crate::http::blocklist::BlockedHostnames,
     pub blacklisted_ips: Vec<ipnet::IpNet>,
+    /// `tlsVersion` and `tlsCipherSuites`.
+    pub tls: crate::tls::TlsOptions,
     /// Requests per second across all VUs; 0 is no limit.
     pub rps: u64,
     pub system_tags: Option<Vec<String>>,
@@ -283,6 +285,11 @@ impl Options {
             )?)
             .map_err(ConfigError)?,
             rps: get_u64(&raw, "rps")?.unwrap_or(0),
+            tls: crate::tls::TlsOptions::from_options(
+                raw.get("tlsVersion"),
+                raw.get("tlsCipherSuites"),
+            )
+            .map_err(ConfigError)?,
             system_tags,
             paused: get_bool(&raw, "paused")?,
             raw,
