@@ -264,21 +264,7 @@ fn make_shared(
         .iter()
         .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
         .collect();
-    let http_config = TransportConfig::new(
-        options.insecure_skip_tls_verify,
-        options
-            .hosts
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        options.blocked_hostnames.clone(),
-        options.blacklisted_ips.clone(),
-        options.rps,
-        &options.tls,
-        options.no_connection_reuse,
-        options.no_vu_connection_reuse,
-    )
-    .map_err(RunError::config)?;
+    let http_config = TransportConfig::new(&options).map_err(RunError::config)?;
     Ok(Arc::new(RunShared {
         registry,
         builtin,

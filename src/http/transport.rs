@@ -54,16 +54,9 @@ fn root_store() -> rustls::RootCertStore {
 }
 
 impl TransportConfig {
-    pub fn new(
-        insecure: bool,
-        hosts: HashMap<String, String>,
-        blocked_hostnames: BlockedHostnames,
-        blacklisted_ips: Vec<ipnet::IpNet>,
-        rps: u64,
-        tls_options: &crate::tls::TlsOptions,
-        no_connection_reuse: bool,
-        no_vu_connection_reuse: bool,
-    ) -> Result<Arc<TransportConfig>, String> {
+    /// From the run's options (`hosts`, TLS, blocking, `rps`, connection reuse).
+    pub fn new(options: &crate::options::Options) -> Result<Arc<TransportConfig>, String> {
+        let tls_options = &options.tls;
         let mut provider = rustls::crypto::ring::default_provider();
         // Go's preference order (AES-128 first), so servers that follow the client's order
         // negotiate the suite k6 would.
@@ -81,7 +74,7 @@ impl TransportConfig {
             .with_protocol_versions(&tls_options.versions)
         {
             Ok(builder) => {
-                let mut tls = if insecure {
+                let mut tls = if options.insecure_skip_tls_verify {
                     builder
                         .dangerous()
                         .with_custom_certificate_verifier(Arc::new(
@@ -103,15 +96,15 @@ impl TransportConfig {
                 ));
             }
         };
-        let hosts = Hosts::new(hosts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let hosts = Hosts::new(options.hosts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(Arc::new(TransportConfig {
             tls: Arc::new(tls),
             hosts,
-            blocked_hostnames,
-            blacklisted_ips,
-            rate_limit: RequestRateLimit::new(rps),
-            no_connection_reuse,
-            no_vu_connection_reuse,
+            blocked_hostnames: options.blocked_hostnames.clone(),
+            blacklisted_ips: options.blacklisted_ips.clone(),
+            rate_limit: RequestRateLimit::new(options.rps),
+            no_connection_reuse: options.no_connection_reuse,
+            no_vu_connection_reuse: options.no_vu_connection_reuse,
         }))
     }
 }
