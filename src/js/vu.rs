@@ -490,6 +490,8 @@ impl Vu {
             st.iteration_in_scenario += 1;
             st.iteration_in_instance += 1;
         }
+        // Frees the responses and other native-backed objects earlier iterations left behind.
+        super::gc::collect_if_due(&self.state);
         let c = &shared.counters;
         if full {
             c.iterations_completed.fetch_add(1, Ordering::Relaxed);
