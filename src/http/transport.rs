@@ -29,7 +29,11 @@ const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Transport settings shared by every VU of a run.
 pub struct TransportConfig {
-    pub tls: Arc<rustls::ClientConfig>,
+    /// Built on the first TLS connection: loading and parsing the system's trusted roots
+    /// took ~35 ms, twice per run (the options pass and the test), in tests that never
+    /// use TLS.
+    tls: std::sync::OnceLock<Arc<rustls::ClientConfig>>,
+    insecure: bool,
     pub hosts: Hosts,
     pub no_connection_reuse: bool,
     pub no_vu_connection_reuse: bool,
@@ -54,45 +58,56 @@ impl TransportConfig {
         no_connection_reuse: bool,
         no_vu_connection_reuse: bool,
     ) -> Arc<TransportConfig> {
-        let mut provider = rustls::crypto::ring::default_provider();
-        // Go's preference order (AES-128 first), so servers that follow the client's order
-        // negotiate the suite k6 would.
-        provider
-            .cipher_suites
-            .sort_by_key(|s| go_suite_rank(s.suite()));
-        let provider = Arc::new(provider);
-        let versions: &[&rustls::SupportedProtocolVersion] =
-            &[&rustls::version::TLS13, &rustls::version::TLS12];
-        let tls = match rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_protocol_versions(versions)
-        {
-            Ok(builder) => {
-                let mut tls = if insecure {
-                    builder
-                        .dangerous()
-                        .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
-                        .with_no_client_auth()
-                } else {
-                    builder
-                        .with_root_certificates(root_store())
-                        .with_no_client_auth()
-                };
-                tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-                tls
-            }
-            // The ring provider supports both versions; this arm exists only because the
-            // builder's signature allows failure.
-            Err(_) => rustls::ClientConfig::builder()
-                .with_root_certificates(root_store())
-                .with_no_client_auth(),
-        };
         let hosts = Hosts::new(hosts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Arc::new(TransportConfig {
-            tls: Arc::new(tls),
+            tls: std::sync::OnceLock::new(),
+            insecure,
             hosts,
             no_connection_reuse,
             no_vu_connection_reuse,
         })
+    }
+
+    /// The TLS client settings (built on first use).
+    pub fn tls(&self) -> Arc<rustls::ClientConfig> {
+        self.tls
+            .get_or_init(|| Arc::new(tls_config(self.insecure)))
+            .clone()
+    }
+}
+
+fn tls_config(insecure: bool) -> rustls::ClientConfig {
+    let mut provider = rustls::crypto::ring::default_provider();
+    // Go's preference order (AES-128 first), so servers that follow the client's order
+    // negotiate the suite k6 would.
+    provider
+        .cipher_suites
+        .sort_by_key(|s| go_suite_rank(s.suite()));
+    let provider = Arc::new(provider);
+    let versions: &[&rustls::SupportedProtocolVersion] =
+        &[&rustls::version::TLS13, &rustls::version::TLS12];
+    match rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(versions)
+    {
+        Ok(builder) => {
+            let mut tls = if insecure {
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+                    .with_no_client_auth()
+            } else {
+                builder
+                    .with_root_certificates(root_store())
+                    .with_no_client_auth()
+            };
+            tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            tls
+        }
+        // The ring provider supports both versions; this arm exists only because the
+        // builder's signature allows failure.
+        Err(_) => rustls::ClientConfig::builder()
+            .with_root_certificates(root_store())
+            .with_no_client_auth(),
     }
 }
 
@@ -551,7 +566,7 @@ async fn connect(
             timings,
         )
     })?;
-    let connector = tokio_rustls::TlsConnector::from(cfg.tls.clone());
+    let connector = tokio_rustls::TlsConnector::from(cfg.tls());
     let timed = TimedIo::new(tcp, stats.clone());
     let tls = connector
         .connect(server_name, timed)
