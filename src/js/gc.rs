@@ -23,6 +23,13 @@ use super::runtime::VuRef;
 /// CPU for little memory.
 pub const NATIVE_GC_BUDGET: usize = 128 * 1024;
 
+/// A VU whose objects hold at least [`AGED_BYTES`] and that has not collected for
+/// [`MAX_GARBAGE_AGE`] collects too: a VU that mostly sleeps (1000 VUs doing GET + sleep(1))
+/// takes minutes to reach the budget, and its garbage would wait for Boa's own 1 MB trigger.
+/// At most one such collection per VU every 10 s: ~0.6% of a core for 1000 VUs.
+const MAX_GARBAGE_AGE: Duration = Duration::from_secs(10);
+const AGED_BYTES: usize = 4 * 1024;
+
 /// A collection waits until the VU has run at least this many times as long as the last
 /// collection took, so a VU with a large live heap (a big data set parsed at init) spends at
 /// most ~2% of its time collecting and lets its garbage grow instead.
@@ -68,8 +75,10 @@ impl NativeBytes {
     /// Whether the VU should collect its garbage at this iteration end: past the budget,
     /// and long enough after the last collection for its cost.
     pub fn collection_due(&self, now: Instant) -> bool {
-        self.since_collection >= self.budget
-            && now.saturating_duration_since(self.last_end) >= self.last_cost * GC_TIME_RATIO
+        let since = now.saturating_duration_since(self.last_end);
+        let garbage = self.since_collection >= self.budget
+            || (self.since_collection >= AGED_BYTES && since >= MAX_GARBAGE_AGE);
+        garbage && since >= self.last_cost * GC_TIME_RATIO
     }
 
     /// A collection ran from `start` to `end`: the count starts again.
@@ -93,8 +102,9 @@ pub fn note_native_bytes(ctx: &Context, bytes: usize) {
 pub fn collect_if_due(vu: &VuRef) {
     let start = {
         let st = vu.borrow();
-        // The clock is read only past the budget: most iteration ends cost one comparison.
-        if st.native.since_collection < st.native.budget {
+        // The clock is read only once garbage may be due: most iteration ends cost one
+        // comparison.
+        if st.native.since_collection < st.native.budget.min(AGED_BYTES) {
             return;
         }
         let now = Instant::now();
@@ -127,6 +137,26 @@ mod tests {
         n.add(usize::MAX);
         n.add(10);
         assert!(n.collection_due(t0), "saturates instead of wrapping");
+    }
+
+    #[test]
+    fn garbage_left_for_long_is_collected_under_the_budget() {
+        let t0 = Instant::now();
+        let mut n = NativeBytes::with_budget(1 << 20);
+        n.collected(t0, t0);
+        n.add(AGED_BYTES);
+        assert!(
+            !n.collection_due(t0 + MAX_GARBAGE_AGE / 2),
+            "not old enough"
+        );
+        assert!(n.collection_due(t0 + MAX_GARBAGE_AGE), "old enough");
+        let mut little = NativeBytes::with_budget(1 << 20);
+        little.collected(t0, t0);
+        little.add(AGED_BYTES - 1);
+        assert!(
+            !little.collection_due(t0 + MAX_GARBAGE_AGE * 10),
+            "too little to be worth a collection"
+        );
     }
 
     #[test]
