@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 const LIFECYCLE: &str = r#"
 import http from 'k6/http';
@@ -277,6 +278,71 @@ export default function (data) {
     let s = summary(&ws);
     assert_eq!(s["metrics"]["checks"]["fails"], 0, "{}", r.stderr);
     assert_eq!(s["metrics"]["checks"]["passes"], 10);
+}
+
+/// `__ENV` is made when first read (bench/PROFILE.md) but behaves as k6's plain global: init
+/// sees its own changes, each activation starts from a fresh copy, writes and assignments
+/// stick for the rest of the activation. Per-check counts confirmed on k6 v1.1.0 (same
+/// script): iteration 2 sees the object iteration 1 assigned, so three checks fail once.
+#[test]
+fn env_is_fresh_per_activation_and_writable() {
+    let ws = Workspace::new();
+    let script = r#"
+import { check } from 'k6';
+export const options = { iterations: 2, vus: 1 };
+__ENV.FROM_INIT = 'x';
+const initSees = __ENV.FROM_INIT === 'x' && __ENV.MY_VAR === 'hello';
+export default function () {
+  check(__ENV, {
+    'init saw its own change': () => initSees,
+    'my var': (e) => e.MY_VAR === 'hello',
+    'init change gone': (e) => e.FROM_INIT === undefined,
+    'typeof': () => typeof __ENV === 'object',
+    'in globalThis': () => '__ENV' in globalThis,
+    'keys': () => Object.keys(__ENV).includes('MY_VAR'),
+    'json': () => JSON.parse(JSON.stringify(__ENV)).MY_VAR === 'hello',
+    'enumerable global': () => Object.keys(globalThis).includes('__ENV'),
+  });
+  __ENV.LATER = 'y';
+  check(null, { 'write sticks': () => __ENV.LATER === 'y' });
+  __ENV = { replaced: true };
+  check(null, { 'assign': () => __ENV.replaced === true });
+}
+"#;
+    let r = run_script(&ws, script, &["-e", "MY_VAR=hello"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = summary(&ws);
+    let checks = s["root_group"]["checks"]
+        .as_object()
+        .expect("root group checks");
+    let counts: BTreeMap<String, (u64, u64)> = checks
+        .values()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or_default().to_string(),
+                (
+                    c["passes"].as_u64().unwrap_or(0),
+                    c["fails"].as_u64().unwrap_or(0),
+                ),
+            )
+        })
+        .collect();
+    let expect: BTreeMap<String, (u64, u64)> = [
+        ("init saw its own change", (2, 0)),
+        ("my var", (1, 1)),
+        ("init change gone", (2, 0)),
+        ("typeof", (2, 0)),
+        ("in globalThis", (2, 0)),
+        ("keys", (1, 1)),
+        ("json", (1, 1)),
+        ("enumerable global", (2, 0)),
+        ("write sticks", (2, 0)),
+        ("assign", (2, 0)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(counts, expect, "{}", r.stderr);
 }
 
 #[test]

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded, unbounded};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use crate::js::interrupt::VuSignal;
 use crate::js::runtime::{RunShared, ScenarioInfo};
@@ -61,16 +61,44 @@ enum VuCommand {
     Shutdown,
 }
 
+/// A VU thread's commands. An idle VU sleeps here between activations: crossbeam's blocking
+/// `recv` spins and yields before it sleeps, which with 1000 VU threads sharing a core was
+/// ~10% of the CPU of starting them (bench/PROFILE.md); a condition variable sleeps at once.
+#[derive(Default)]
+struct Inbox {
+    queue: Mutex<VecDeque<VuCommand>>,
+    arrived: Condvar,
+}
+
+impl Inbox {
+    fn send(&self, cmd: VuCommand) {
+        self.queue.lock().push_back(cmd);
+        self.arrived.notify_one();
+    }
+
+    fn recv(&self) -> VuCommand {
+        let mut queue = self.queue.lock();
+        loop {
+            if let Some(cmd) = queue.pop_front() {
+                return cmd;
+            }
+            self.arrived.wait(&mut queue);
+        }
+    }
+}
+
+type CommandTx = Arc<Inbox>;
+
 /// The controller's handle on one VU thread.
 pub struct VuHandle {
     pub id: u64,
-    tx: Sender<VuCommand>,
+    tx: CommandTx,
     pub signal: Arc<VuSignal>,
 }
 
 impl VuHandle {
     pub fn activate(self, activation: Activation) {
-        let _ = self.tx.send(VuCommand::Run(activation));
+        self.tx.send(VuCommand::Run(activation));
     }
 }
 
@@ -83,8 +111,9 @@ type Ready = Receiver<Result<Arc<VuSignal>, ScriptError>>;
 /// Starts a VU thread, which builds its context and runs the init code on its own; the
 /// returned receiver says when that is done. Starting many at once initialises them in
 /// parallel on every core.
-fn start_vu(shared: Arc<RunShared>, id: u64) -> Result<(Sender<VuCommand>, Ready), ScriptError> {
-    let (tx, rx) = unbounded::<VuCommand>();
+fn start_vu(shared: Arc<RunShared>, id: u64) -> Result<(CommandTx, Ready), ScriptError> {
+    let tx = CommandTx::default();
+    let rx = tx.clone();
     let (ready_tx, ready_rx) = bounded::<Result<Arc<VuSignal>, ScriptError>>(1);
     std::thread::Builder::new()
         .name(format!("vu-{id}"))
@@ -130,18 +159,12 @@ fn ready_result(
     }
 }
 
-fn vu_loop(
-    vu: &mut Vu,
-    shared: &Arc<RunShared>,
-    rx: Receiver<VuCommand>,
-    signal: Arc<VuSignal>,
-    id: u64,
-) {
+fn vu_loop(vu: &mut Vu, shared: &Arc<RunShared>, rx: CommandTx, signal: Arc<VuSignal>, id: u64) {
     // `exec.vu.iterationInScenario` continues where it was when the VU comes back to a
     // scenario (k6 keeps one counter per scenario and VU).
     let mut per_scenario: HashMap<Arc<str>, u64> = HashMap::new();
-    while let Ok(cmd) = rx.recv() {
-        let act = match cmd {
+    loop {
+        let act = match rx.recv() {
             VuCommand::Run(a) => a,
             VuCommand::Shutdown => break,
         };
@@ -185,6 +208,8 @@ fn vu_loop(
             vu.state.borrow().iteration_in_scenario,
         );
         vu.flush_samples();
+        // The VU may stay idle for long now: its allocator cache is better off shared.
+        crate::alloc::flush_thread_cache();
         if !act.active_per_iteration {
             shared.counters.vus_active.fetch_sub(1, Ordering::Relaxed);
         }
@@ -196,7 +221,7 @@ fn vu_loop(
 /// `preAllocatedVUs`), so that the start schedule is not delayed by it.
 pub struct PendingVu {
     id: u64,
-    tx: Sender<VuCommand>,
+    tx: CommandTx,
     ready: Ready,
 }
 
@@ -205,7 +230,7 @@ pub struct PendingVu {
 /// scenario first gets VUs no scenario used yet (k6 v1.1.0 does the same).
 pub struct VuPool {
     shared: Arc<RunShared>,
-    senders: Mutex<HashMap<u64, Sender<VuCommand>>>,
+    senders: Mutex<HashMap<u64, CommandTx>>,
     idle: Mutex<VecDeque<VuHandle>>,
     next_id: AtomicU64,
     initialized: AtomicU64,
@@ -270,7 +295,7 @@ impl VuPool {
         Ok(self.register(p.id, p.tx, r))
     }
 
-    fn register(&self, id: u64, tx: Sender<VuCommand>, signal: Arc<VuSignal>) -> VuHandle {
+    fn register(&self, id: u64, tx: CommandTx, signal: Arc<VuSignal>) -> VuHandle {
         self.senders.lock().insert(id, tx.clone());
         self.initialized.fetch_add(1, Ordering::Relaxed);
         VuHandle { id, tx, signal }
@@ -303,7 +328,7 @@ impl VuPool {
 
     pub fn shutdown(&self) {
         for tx in self.senders.lock().values() {
-            let _ = tx.send(VuCommand::Shutdown);
+            tx.send(VuCommand::Shutdown);
         }
     }
 

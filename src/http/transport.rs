@@ -31,7 +31,12 @@ const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Transport settings shared by every VU of a run.
 pub struct TransportConfig {
-    pub tls: Arc<rustls::ClientConfig>,
+    /// Built on the first TLS connection: loading and parsing the system's trusted roots
+    /// took ~35 ms, twice per run (the options pass and the test), in tests that never
+    /// use TLS.
+    tls: std::sync::OnceLock<Arc<rustls::ClientConfig>>,
+    insecure: bool,
+    tls_options: crate::tls::TlsOptions,
     pub hosts: Hosts,
     pub blocked_hostnames: BlockedHostnames,
     pub blacklisted_ips: Vec<ipnet::IpNet>,
@@ -54,51 +59,16 @@ fn root_store() -> rustls::RootCertStore {
 }
 
 impl TransportConfig {
-    /// From the run's options (`hosts`, TLS, blocking, `rps`, connection reuse).
+    /// From the run's options (`hosts`, TLS, blocking, `rps`, connection reuse). The TLS
+    /// options are checked here; the client settings themselves are built on the first TLS
+    /// connection (loading the system's trusted roots took ~35 ms, twice per run).
     pub fn new(options: &crate::options::Options) -> Result<Arc<TransportConfig>, String> {
-        let tls_options = &options.tls;
-        let mut provider = rustls::crypto::ring::default_provider();
-        // Go's preference order (AES-128 first), so servers that follow the client's order
-        // negotiate the suite k6 would.
-        provider
-            .cipher_suites
-            .sort_by_key(|s| go_suite_rank(s.suite()));
-        if let Some(allowed) = &tls_options.tls12_suites {
-            provider.cipher_suites.retain(|s| {
-                s.version() == &rustls::version::TLS13
-                    || allowed.iter().any(|a| a == cipher_suite_name(s.suite()))
-            });
-        }
-        let provider = Arc::new(provider);
-        let tls = match rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_protocol_versions(&tls_options.versions)
-        {
-            Ok(builder) => {
-                let mut tls = if options.insecure_skip_tls_verify {
-                    builder
-                        .dangerous()
-                        .with_custom_certificate_verifier(Arc::new(
-                            crate::tls::AcceptAnyServerCert(provider),
-                        ))
-                        .with_no_client_auth()
-                } else {
-                    builder
-                        .with_root_certificates(root_store())
-                        .with_no_client_auth()
-                };
-                tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-                tls
-            }
-            // e.g. `tlsVersion: 'tls1.2'` with only TLS 1.2 suites rustls lacks (CBC).
-            Err(e) => {
-                return Err(format!(
-                    "the TLS options leave no usable protocol version and cipher suite: {e}"
-                ));
-            }
-        };
+        tls_config(options.insecure_skip_tls_verify, &options.tls, false)?;
         let hosts = Hosts::new(options.hosts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(Arc::new(TransportConfig {
-            tls: Arc::new(tls),
+            tls: std::sync::OnceLock::new(),
+            insecure: options.insecure_skip_tls_verify,
+            tls_options: options.tls.clone(),
             hosts,
             blocked_hostnames: options.blocked_hostnames.clone(),
             blacklisted_ips: options.blacklisted_ips.clone(),
@@ -107,6 +77,67 @@ impl TransportConfig {
             no_vu_connection_reuse: options.no_vu_connection_reuse,
         }))
     }
+
+    /// The TLS client settings (built on first use).
+    pub fn tls(&self) -> Arc<rustls::ClientConfig> {
+        self.tls
+            .get_or_init(|| {
+                // `new` checked these options, so building cannot fail here; the fallback
+                // only satisfies the type.
+                Arc::new(
+                    tls_config(self.insecure, &self.tls_options, true).unwrap_or_else(|_| {
+                        rustls::ClientConfig::builder()
+                            .with_root_certificates(root_store())
+                            .with_no_client_auth()
+                    }),
+                )
+            })
+            .clone()
+    }
+}
+
+/// rustls client settings for the `tlsVersion`/`tlsCipherSuites` options, with the system's
+/// roots (`with_roots`) or none (to check the options cheaply).
+fn tls_config(
+    insecure: bool,
+    tls_options: &crate::tls::TlsOptions,
+    with_roots: bool,
+) -> Result<rustls::ClientConfig, String> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    // Go's preference order (AES-128 first), so servers that follow the client's order
+    // negotiate the suite k6 would.
+    provider
+        .cipher_suites
+        .sort_by_key(|s| go_suite_rank(s.suite()));
+    if let Some(allowed) = &tls_options.tls12_suites {
+        provider.cipher_suites.retain(|s| {
+            s.version() == &rustls::version::TLS13
+                || allowed.iter().any(|a| a == cipher_suite_name(s.suite()))
+        });
+    }
+    let provider = Arc::new(provider);
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&tls_options.versions)
+        // e.g. `tlsVersion: 'tls1.2'` with only TLS 1.2 suites rustls lacks (CBC).
+        .map_err(|e| {
+            format!("the TLS options leave no usable protocol version and cipher suite: {e}")
+        })?;
+    let mut tls = if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(crate::tls::AcceptAnyServerCert(provider)))
+            .with_no_client_auth()
+    } else if with_roots {
+        builder
+            .with_root_certificates(root_store())
+            .with_no_client_auth()
+    } else {
+        builder
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth()
+    };
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tls)
 }
 
 enum Sender {
@@ -534,7 +565,7 @@ async fn connect(
             timings,
         )
     })?;
-    let connector = tokio_rustls::TlsConnector::from(cfg.tls.clone());
+    let connector = tokio_rustls::TlsConnector::from(cfg.tls());
     let timed = TimedIo::new(tcp, stats.clone());
     let tls = connector
         .connect(server_name, timed)

@@ -3,6 +3,7 @@ pub mod bytes;
 pub mod commonjs;
 pub mod console;
 pub mod event_loop;
+pub mod gc;
 pub mod interrupt;
 pub mod loader;
 pub mod modules;

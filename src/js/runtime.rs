@@ -232,6 +232,10 @@ pub struct VuState {
     pub http: Option<Box<dyn std::any::Any>>,
     /// `exec.test.fail()` was called: the test ends with exit code 110.
     pub rng_seed: Option<u64>,
+    /// `__ENV` as this activation's script sees it, made on first read (see `vu.rs`).
+    pub env: Option<boa_engine::JsValue>,
+    /// Native memory held by JS objects this VU made since its last garbage collection.
+    pub native: super::gc::NativeBytes,
 }
 
 pub type VuRef = Rc<RefCell<VuState>>;
@@ -282,6 +286,8 @@ impl VuState {
             signal: Arc::new(VuSignal::default()),
             http: None,
             rng_seed: None,
+            env: None,
+            native: super::gc::NativeBytes::default(),
         }
     }
 

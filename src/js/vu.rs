@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use boa_engine::builtins::promise::PromiseState;
-use boa_engine::object::ObjectInitializer;
-use boa_engine::property::Attribute;
+use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
+use boa_engine::property::{Attribute, PropertyDescriptor};
 use boa_engine::{Context, JsError, JsObject, JsResult, JsString, JsValue, Module, NativeFunction};
 
 use super::event_loop::{EventLoop, call_and_drain};
@@ -118,7 +118,7 @@ impl Vu {
         ctx.insert_data::<Rc<EventLoop>>(event_loop.clone());
         let _guard = shared.tokio.enter();
         let setup = (|| -> JsResult<Module> {
-            install_globals(&mut ctx, &shared, id)?;
+            install_globals(&mut ctx, id)?;
             super::commonjs::install_globals(&mut ctx, loader.clone(), shared.script_dir.clone())?;
             let module = loader.parse_file(&shared.script_path, &mut ctx)?;
             let promise = module.load_link_evaluate(&mut ctx);
@@ -382,41 +382,11 @@ impl Vu {
         }
         // Like k6, every activation gets a fresh `__ENV`: the run's variables plus this
         // scenario's `env` (a VU that served another scenario keeps none of its variables).
-        let base = st.shared.clone();
-        drop(st);
-        self.reset_env(&base.env, &scenario.env);
-        st = self.state.borrow_mut();
         st.scenario = Some(scenario);
         st.phase = Phase::Iteration;
         st.signal.reset();
         st.invalidate_tags();
-    }
-
-    fn reset_env(
-        &mut self,
-        base: &std::collections::BTreeMap<String, String>,
-        scenario: &std::collections::BTreeMap<String, String>,
-    ) {
-        let mut env = ObjectInitializer::new(&mut self.ctx);
-        for (k, v) in base.iter().filter(|(k, _)| !scenario.contains_key(*k)) {
-            env.property(
-                JsString::from(k.as_str()),
-                JsString::from(v.as_str()),
-                Attribute::all(),
-            );
-        }
-        for (k, v) in scenario {
-            env.property(
-                JsString::from(k.as_str()),
-                JsString::from(v.as_str()),
-                Attribute::all(),
-            );
-        }
-        let env = env.build();
-        let _ = self
-            .ctx
-            .global_object()
-            .set(JsString::from("__ENV"), env, false, &mut self.ctx);
+        st.env = None;
     }
 
     /// Runs one iteration of `exec` with `data` (setup's result, copied afresh).
@@ -490,6 +460,8 @@ impl Vu {
             st.iteration_in_scenario += 1;
             st.iteration_in_instance += 1;
         }
+        // Frees the responses and other native-backed objects earlier iterations left behind.
+        super::gc::collect_if_due(&self.state);
         let c = &shared.counters;
         if full {
             c.iterations_completed.fetch_add(1, Ordering::Relaxed);
@@ -538,7 +510,73 @@ fn go_type_name(v: &JsValue) -> &'static str {
     }
 }
 
-fn install_globals(ctx: &mut Context, shared: &Arc<RunShared>, id: u64) -> JsResult<()> {
+/// Makes `__ENV` a global that builds its object when first read: the run's variables (the
+/// system environment too, by default: dozens of properties) plus the current scenario's
+/// `env`. Building it at init and again at every activation was ~8% of the CPU of starting
+/// 1000 VUs (bench/PROFILE.md), for an object most iterations never read.
+///
+/// It stays an accessor (reads and assignments go through `VuState::env`): k6's is a plain
+/// data property, but turning the accessor into one from its getter confuses Boa 0.22's
+/// inline caches (a later read at the same site calls the new value as the getter).
+fn install_lazy_env(ctx: &mut Context) -> JsResult<()> {
+    let get = FunctionObjectBuilder::new(ctx.realm(), NativeFunction::from_fn_ptr(env_get))
+        .name(JsString::from("get __ENV"))
+        .build();
+    let set = FunctionObjectBuilder::new(ctx.realm(), NativeFunction::from_fn_ptr(env_set))
+        .name(JsString::from("set __ENV"))
+        .length(1)
+        .build();
+    ctx.global_object().define_property_or_throw(
+        JsString::from("__ENV"),
+        PropertyDescriptor::builder()
+            .get(get)
+            .set(set)
+            .enumerable(true)
+            .configurable(true),
+        ctx,
+    )?;
+    Ok(())
+}
+
+fn env_get(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let vu = vu_state(ctx);
+    let (shared, scenario) = {
+        let st = vu.borrow();
+        if let Some(v) = &st.env {
+            return Ok(v.clone());
+        }
+        (st.shared.clone(), st.scenario.clone())
+    };
+    let scenario_env = scenario.as_ref().map(|s| &s.env);
+    let mut env = ObjectInitializer::new(ctx);
+    for (k, v) in shared.env.iter() {
+        if scenario_env.is_some_and(|e| e.contains_key(k)) {
+            continue;
+        }
+        env.property(
+            JsString::from(k.as_str()),
+            JsString::from(v.as_str()),
+            Attribute::all(),
+        );
+    }
+    for (k, v) in scenario_env.into_iter().flatten() {
+        env.property(
+            JsString::from(k.as_str()),
+            JsString::from(v.as_str()),
+            Attribute::all(),
+        );
+    }
+    let env: JsValue = env.build().into();
+    vu.borrow_mut().env = Some(env.clone());
+    Ok(env)
+}
+
+fn env_set(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    vu_state(ctx).borrow_mut().env = Some(args.first().cloned().unwrap_or_default());
+    Ok(JsValue::undefined())
+}
+
+fn install_globals(ctx: &mut Context, id: u64) -> JsResult<()> {
     // Boa 0.22 binds the abstract %TypedArray% constructor as a global `TypedArray`, which
     // ECMAScript (and k6) do not have; scripts feature-testing globals must see what k6 shows.
     ctx.global_object()
@@ -552,16 +590,7 @@ fn install_globals(ctx: &mut Context, shared: &Arc<RunShared>, id: u64) -> JsRes
     super::modules::webcrypto::install_globals(ctx)?;
     ctx.register_global_property(JsString::from("__VU"), id as f64, Attribute::all())?;
     ctx.register_global_property(JsString::from("__ITER"), 0, Attribute::all())?;
-    let mut env = ObjectInitializer::new(ctx);
-    for (k, v) in &shared.env {
-        env.property(
-            JsString::from(k.as_str()),
-            JsString::from(v.as_str()),
-            Attribute::all(),
-        );
-    }
-    let env = env.build();
-    ctx.register_global_property(JsString::from("__ENV"), env, Attribute::all())?;
+    install_lazy_env(ctx)?;
     let open = func(ctx, "open", 2, NativeFunction::from_fn_ptr(open_fn));
     ctx.register_global_property(JsString::from("open"), open, Attribute::all())?;
     Ok(())

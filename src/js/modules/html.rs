@@ -18,6 +18,7 @@ use boa_engine::{
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 
+use crate::js::gc::note_native_bytes;
 use crate::js::util::{error, func, to_rust_string, type_error};
 
 pub const EXPORTS: &[&str] = &["parseHTML"];
@@ -49,6 +50,7 @@ pub fn response_html(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsR
         None => String::new(),
     };
     let sel = Sel::document(&body, url);
+    note_native_bytes(ctx, DOC_BYTES_PER_SOURCE_BYTE * body.len());
     match args.first() {
         Some(v) if !v.is_undefined() => {
             let s = to_rust_string(v, ctx)?;
@@ -61,12 +63,17 @@ pub fn response_html(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsR
 
 fn parse_html(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let src = to_rust_string(args.get_or_undefined(0), ctx)?;
+    note_native_bytes(ctx, DOC_BYTES_PER_SOURCE_BYTE * src.len());
     selection_value(Sel::document(&src, String::new()), ctx)
 }
 
 // ------------------------------------------------------------------------------------------
 // Document and selections
 // ------------------------------------------------------------------------------------------
+
+/// A parsed document's tree (nodes, attributes, text copies) next to its source size, as
+/// counted towards the VU's garbage collection budget (`gc::NATIVE_GC_BUDGET`).
+const DOC_BYTES_PER_SOURCE_BYTE: usize = 4;
 
 struct Doc {
     html: Html,

@@ -38,6 +38,7 @@ use crate::http::{digest, gjson};
 use crate::js::bytes::{array_buffer, binary_bytes};
 use crate::js::console::{self, Level};
 use crate::js::event_loop::interrupted_error;
+use crate::js::gc::note_native_bytes;
 use crate::js::modules::encoding::go_error;
 use crate::js::runtime::{Phase, vu_state};
 use crate::js::util::{ALL, error, func, to_rust_string, type_error};
@@ -669,6 +670,35 @@ struct RequestInfo {
     cookies: Vec<(String, String)>,
 }
 
+impl RequestInfo {
+    fn native_bytes(&self) -> usize {
+        let pairs = |v: &[(String, String)]| -> usize {
+            v.iter()
+                .map(|(k, v)| PAIR_BYTES + k.capacity() + v.capacity())
+                .sum()
+        };
+        self.method.capacity()
+            + self.url.capacity()
+            + self.body.len()
+            + pairs(&self.headers)
+            + pairs(&self.cookies)
+    }
+}
+
+/// Estimates behind `ResponseData::native_bytes`: a `HeaderMap` entry (bucket and index)
+/// or a `(String, String)` beside the bytes of its name and value; the property storage a
+/// Response object grows as the script reads its fields; a small value a getter makes.
+const PAIR_BYTES: usize = 64;
+const RESPONSE_OBJECT_BYTES: usize = 256;
+const FIELD_VALUE_BYTES: usize = 64;
+
+fn header_map_bytes(headers: &hyper::HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(k, v)| PAIR_BYTES + k.as_str().len() + v.len())
+        .sum()
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum BodyKind {
     /// What the response type says (text, binary, none).
@@ -713,6 +743,34 @@ impl ResponseData {
             tls: None,
             request: None,
             response_type: ResponseType::Text,
+        }
+    }
+
+    /// The heap bytes this response holds outside Boa's GC heap (counted towards the VU's
+    /// garbage collection budget, `gc::NATIVE_GC_BUDGET`): body, headers, URL, error,
+    /// the request it describes, and what its Response object's own properties will take.
+    fn native_bytes(&self) -> usize {
+        self.body.as_ref().map_or(0, |b| b.len())
+            + header_map_bytes(&self.headers)
+            + self.url.capacity()
+            + self.reason.as_ref().map_or(0, |r| r.capacity())
+            + self
+                .error
+                .as_ref()
+                .map_or(0, |e| e.message.capacity() + e.detail.capacity())
+            + self.request.as_ref().map_or(0, |r| r.native_bytes())
+            + RESPONSE_OBJECT_BYTES
+    }
+
+    /// The native bytes of the JS value the `field` getter makes (a copy of the body, an
+    /// object of the headers, ...), counted like the response's own.
+    fn field_native_bytes(&self, field: &str) -> usize {
+        match field {
+            "body" => self.body.as_ref().map_or(0, |b| b.len()),
+            "headers" | "cookies" => header_map_bytes(&self.headers),
+            "request" => self.request.as_ref().map_or(0, |r| r.native_bytes()),
+            "url" => self.url.len(),
+            _ => FIELD_VALUE_BYTES,
         }
     }
 
@@ -1765,7 +1823,10 @@ fn response_getter(index: usize) -> NativeFunction {
             // objects; they never touch `obj` itself.
             let data: *const ResponseData = &r.data;
             drop(r);
-            getter(unsafe { &*data }, ctx)?
+            let data = unsafe { &*data };
+            let value = getter(data, ctx)?;
+            note_native_bytes(ctx, data.field_native_bytes(name));
+            value
         };
         // Cache as an own, writable property so later reads (and assignments) are plain.
         obj.define_property_or_throw(
@@ -2041,6 +2102,7 @@ pub fn response_body_text(v: &JsValue) -> Option<String> {
 
 fn make_response(ctx: &mut Context, data: ResponseData) -> JsResult<JsValue> {
     let proto = response_proto(ctx)?;
+    note_native_bytes(ctx, data.native_bytes());
     Ok(JsObject::from_proto_and_data(Some(proto), ResponseObject { data }).into())
 }
 
@@ -2750,6 +2812,46 @@ pub fn exports(ctx: &mut Context) -> JsResult<JsObject> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bytes a response holds outside Boa's heap decide when its VU collects garbage:
+    /// the body, every header and the request it describes must count.
+    #[test]
+    fn response_native_bytes_count_body_headers_and_request() {
+        let bare = ResponseData::parse_failure(HttpError::new(0, ""));
+        let base = bare.native_bytes();
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert("x-big", hyper::header::HeaderValue::from_static("v"));
+        headers.append(
+            "set-cookie",
+            hyper::header::HeaderValue::from_bytes(&[b'a'; 3000]).unwrap(),
+        );
+        let request = RequestInfo {
+            method: "POST".to_string(),
+            url: "http://127.0.0.1/".to_string(),
+            headers: vec![("User-Agent".to_string(), "x".repeat(500))],
+            body: Bytes::from(vec![0u8; 7000]),
+            cookies: Vec::new(),
+        };
+        let full = ResponseData {
+            headers,
+            body: Some(Bytes::from(vec![b'x'; 10_000])),
+            url: "http://127.0.0.1/".to_string(),
+            request: Some(Rc::new(request)),
+            ..ResponseData::parse_failure(HttpError::new(0, ""))
+        };
+        let n = full.native_bytes();
+        assert!(
+            n >= base + 10_000 + 3000 + 7000 + 500,
+            "{n} bytes counted, base {base}"
+        );
+        assert!(
+            n < base + 2 * (10_000 + 3000 + 7000 + 500),
+            "{n} overcounts"
+        );
+        assert_eq!(full.field_native_bytes("body"), 10_000);
+        assert!(full.field_native_bytes("headers") >= 3001);
+        assert!(full.field_native_bytes("request") >= 7500);
+    }
 
     #[test]
     fn expected_status_ranges() {
