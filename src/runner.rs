@@ -716,6 +716,9 @@ fn planned_vus(options: &Options) -> u64 {
     ))
 }
 
+/// Sample batches that may wait for the metrics thread before the VUs block.
+const SAMPLE_BATCHES_IN_FLIGHT: usize = 2048;
+
 pub fn run(req: RunRequest) -> i32 {
     console::init_logging(req.verbose);
     match run_inner(&req) {
@@ -783,7 +786,10 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         thresholds.index()
     };
     let registry = Arc::new(Registry::new(index));
-    let (samples_tx, samples_rx) = bounded::<SampleBatch>(65_536);
+    // Back-pressure, as k6's `metricSamplesBufferSize` (1000) gives: VUs that produce samples
+    // faster than the metrics thread ingests them (empty iterations) wait instead of piling
+    // up batches (up to 256 samples each, ~14 KB: the bound holds ~30 MB at most).
+    let (samples_tx, samples_rx) = bounded::<SampleBatch>(SAMPLE_BATCHES_IN_FLIGHT);
     let (abort_tx, abort_rx) = unbounded::<AbortReason>();
     let shared = make_shared(
         req,
