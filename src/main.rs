@@ -148,7 +148,15 @@ struct RunArgs {
     #[arg(short = 'a', long, default_value = "localhost:6565")]
     address: String,
     /// Pass the system environment to __ENV.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    // A pflag bool as in k6: `--include-system-env-vars` alone means true, `=false` turns it off.
+    #[arg(
+        long,
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
     include_system_env_vars: bool,
     /// Disable colors.
     #[arg(long)]

@@ -1224,7 +1224,8 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         // k6 v1.1.0 exits with 103 when the test is stopped through the REST API.
         return Ok(103);
     }
-    if let Some(reason) = aborted_by {
+    // Read again: teardown() may have aborted the test too (k6 exits 108 then as well).
+    if let Some(reason) = shared.abort.lock().clone() {
         match reason {
             AbortReason::ScriptAbort(msg) => {
                 if !msg.is_empty() {
