@@ -9,7 +9,7 @@ use std::time::Instant;
 use boa_engine::builtins::promise::PromiseState;
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::Attribute;
-use boa_engine::{Context, JsError, JsObject, JsResult, JsString, JsValue, Module, NativeFunction};
+use boa_engine::{Context, JsError, JsObject, JsResult, JsString, JsValue, NativeFunction};
 
 use super::event_loop::{EventLoop, call_and_drain};
 use super::interrupt::{ABORT_MESSAGE, INTERRUPT_MESSAGE};
@@ -117,22 +117,34 @@ impl Vu {
         ctx.insert_data::<VuRef>(state.clone());
         ctx.insert_data::<Rc<EventLoop>>(event_loop.clone());
         let _guard = shared.tokio.enter();
-        let setup = (|| -> JsResult<Module> {
+        let setup = (|| -> JsResult<JsObject> {
             install_globals(&mut ctx, &shared, id)?;
             super::commonjs::install_globals(&mut ctx, loader.clone(), shared.script_dir.clone())?;
+            // As in k6, a script without import/export declarations is CommonJS: its
+            // `module.exports` (`exports.default = ...`, `exports.options`) are its exports.
+            let src = loader.read_source(&shared.script_path)?;
+            if !loader.info(&shared.script_path, &src).esm {
+                let module = super::commonjs::evaluate(&loader, &shared.script_path, &mut ctx)?;
+                let cell = RefCell::new(&mut ctx);
+                futures_lite::future::block_on(event_loop.drive(&cell, None))?;
+                let exports = module.get(JsString::from("exports"), &mut ctx)?;
+                return Ok(exports
+                    .as_object()
+                    .unwrap_or_else(|| JsObject::with_object_proto(ctx.intrinsics())));
+            }
             let module = loader.parse_file(&shared.script_path, &mut ctx)?;
             let promise = module.load_link_evaluate(&mut ctx);
             let cell = RefCell::new(&mut ctx);
             futures_lite::future::block_on(event_loop.drive(&cell, None))?;
             match promise.state() {
-                PromiseState::Fulfilled(_) => Ok(module),
+                PromiseState::Fulfilled(_) => Ok(module.namespace(&mut ctx)),
                 PromiseState::Rejected(e) => Err(JsError::from_opaque(e)),
                 PromiseState::Pending => Err(error(
                     "the script's top-level code never finished (a top-level await that never settles)",
                 )),
             }
         })();
-        let module = match setup {
+        let namespace = match setup {
             Ok(m) => m,
             Err(e) => {
                 let message = format_exception(&e, &mut ctx);
@@ -142,7 +154,6 @@ impl Vu {
                 });
             }
         };
-        let namespace = module.namespace(&mut ctx);
         state.borrow_mut().flush();
         Ok(Vu {
             ctx,
