@@ -1,6 +1,5 @@
 // `k6/http`. Matches @types/k6 except: no `SSL_3_0` and only `OCSP_REASON_UNSPECIFIED` of the
-// OCSP reason constants; `Response` has no `clickLink()`/`submitForm()` but has `toJSON()` and
-// `timings.looking_up`; `auth: "ntlm"` is not supported.
+// OCSP reason constants; `Response` has `toJSON()` and `timings.looking_up`; `auth: "ntlm"` is not supported.
 declare module 'k6/http' {
   import { JSONValue } from 'k6';
   import { Selection } from 'k6/html';
@@ -205,6 +204,18 @@ declare module 'k6/http' {
     json(selector?: string): JSONValue | undefined;
     /** What `JSON.stringify(res)` serialises: the fields above. */
     toJSON(): object;
+    /** A GET of the first match's `href` (default selector `a[href]`), resolved against `url`. */
+    clickLink<RT extends ResponseType | undefined>(args?: {
+      selector?: string;
+      params?: Params & { responseType?: RT };
+    }): RefinedResponse<RT>;
+    /** Submits a form of this page with its values, the submit button's and `fields`. */
+    submitForm<RT extends ResponseType | undefined>(args?: {
+      formSelector?: string;
+      fields?: { [name: string]: string };
+      submitSelector?: string;
+      params?: Params & { responseType?: RT };
+    }): RefinedResponse<RT>;
   }
   /** No `responseType`: the `discardResponseBodies` default, a string (or null). */
   export type RefinedResponseBody<RT extends ResponseType | undefined> = [RT] extends [undefined]

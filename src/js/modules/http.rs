@@ -1987,13 +1987,177 @@ fn response_proto(ctx: &mut Context) -> JsResult<JsObject> {
             ctx,
         )?;
     }
-    // `res.html()` comes from k6/html when it is available.
+    // `res.html()` comes from k6/html when it is available, and with it the two helpers
+    // built on it.
     if let Some(html) = ctx.get_data::<ResponseHtmlHook>().map(|h| h.0) {
         let f = func(ctx, "html", 1, NativeFunction::from_fn_ptr(html));
         proto.set(JsString::from("html"), f, false, ctx)?;
+        let f = func(
+            ctx,
+            "submitForm",
+            1,
+            NativeFunction::from_fn_ptr(submit_form),
+        );
+        proto.set(JsString::from("submitForm"), f, false, ctx)?;
+        let f = func(ctx, "clickLink", 1, NativeFunction::from_fn_ptr(click_link));
+        proto.set(JsString::from("clickLink"), f, false, ctx)?;
     }
     http.borrow_mut().response_proto = Some(proto.clone());
     Ok(proto)
+}
+
+/// Calls `obj[name](...args)`.
+fn call_method(
+    obj: &JsValue,
+    name: &str,
+    args: &[JsValue],
+    ctx: &mut Context,
+) -> JsResult<JsValue> {
+    let o = obj.to_object(ctx)?;
+    let f = o.get(JsString::from(name), ctx)?;
+    let Some(f) = f.as_callable() else {
+        return Err(type_error(format!("{name} is not a function")));
+    };
+    f.call(obj, args, ctx)
+}
+
+/// The response's URL and `res.html(selector)`, failing as k6 does when nothing matches.
+fn response_selection(
+    this: &JsValue,
+    selector: &str,
+    what: &str,
+    ctx: &mut Context,
+) -> JsResult<(Url, JsValue)> {
+    let url = this
+        .as_object()
+        .and_then(|o| {
+            o.downcast_ref::<ResponseObject>()
+                .map(|r| r.data.url.clone())
+        })
+        .ok_or_else(|| type_error("not a Response"))?;
+    let sel = call_method(this, "html", &[JsString::from(selector).into()], ctx)?;
+    let size = call_method(&sel, "size", &[], ctx)?.to_number(ctx)?;
+    if size == 0.0 {
+        return Err(error(format!(
+            "no {what} found for selector '{selector}' in response '{url}'"
+        )));
+    }
+    let url = Url::parse(url.as_str()).map_err(|e| error(e.to_string()))?;
+    Ok((url, sel))
+}
+
+/// The options object of `submitForm`/`clickLink`: its keys, as strings or values.
+fn option_entries(args: &[JsValue], ctx: &mut Context) -> JsResult<Vec<(String, JsValue)>> {
+    let arg = args.get_or_undefined(0);
+    if arg.is_undefined() || arg.is_null() {
+        return Ok(Vec::new());
+    }
+    let o = arg.to_object(ctx)?;
+    let mut out = Vec::new();
+    for k in o.own_property_keys(ctx)? {
+        let v = o.get(k.clone(), ctx)?;
+        out.push((k.to_string(), v));
+    }
+    Ok(out)
+}
+
+/// `res.submitForm({formSelector, submitSelector, fields, params})`, as k6's: the form's
+/// serialized values, the submit button's name/value, then `fields`, sent to the form's
+/// action (resolved against the response URL) with its method (GET as a query string).
+fn submit_form(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let mut form_selector = "form".to_string();
+    let mut submit_selector = "[type=\"submit\"]".to_string();
+    let mut fields: Vec<(String, JsValue)> = Vec::new();
+    let mut params = JsValue::null();
+    for (k, v) in option_entries(args, ctx)? {
+        match k.as_str() {
+            "formSelector" => form_selector = to_rust_string(&v, ctx)?,
+            "submitSelector" => submit_selector = to_rust_string(&v, ctx)?,
+            "fields" => {
+                if let Some(o) = v.as_object() {
+                    for key in o.own_property_keys(ctx)? {
+                        let val = o.get(key.clone(), ctx)?;
+                        fields.push((key.to_string(), val));
+                    }
+                }
+            }
+            "params" => params = v,
+            _ => {}
+        }
+    }
+    let (base, form) = response_selection(this, &form_selector, "form", ctx)?;
+    let method = call_method(&form, "attr", &[JsString::from("method").into()], ctx)?;
+    let method = if method.is_undefined() {
+        "GET".to_string()
+    } else {
+        to_rust_string(&method, ctx)?.to_uppercase()
+    };
+    let action = call_method(&form, "attr", &[JsString::from("action").into()], ctx)?;
+    let mut target = if action.is_undefined() {
+        base.clone()
+    } else {
+        base.join(&to_rust_string(&action, ctx)?)
+            .map_err(|e| error(e.to_string()))?
+    };
+    let values = call_method(&form, "serializeObject", &[], ctx)?.to_object(ctx)?;
+    let submit = call_method(
+        &form,
+        "find",
+        &[JsString::from(submit_selector).into()],
+        ctx,
+    )?;
+    let name = call_method(&submit, "attr", &[JsString::from("name").into()], ctx)?;
+    let value = call_method(&submit, "val", &[], ctx)?;
+    if !name.is_undefined() && !value.is_undefined() {
+        let name = to_rust_string(&name, ctx)?;
+        values.set(JsString::from(name), value, false, ctx)?;
+    }
+    for (k, v) in fields {
+        values.set(JsString::from(k), v, false, ctx)?;
+    }
+    if method == "GET" {
+        // Go's url.Values.Encode: keys sorted.
+        let mut pairs = Vec::new();
+        for k in values.own_property_keys(ctx)? {
+            let v = values.get(k.clone(), ctx)?;
+            pairs.push((k.to_string(), to_rust_string(&v, ctx)?));
+        }
+        pairs.sort();
+        target
+            .query_pairs_mut()
+            .clear()
+            .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let url = JsString::from(target.as_str()).into();
+        return request_sync(method, &url, &JsValue::null(), &params, ctx);
+    }
+    let url = JsString::from(target.as_str()).into();
+    request_sync(method, &url, &values.into(), &params, ctx)
+}
+
+/// `res.clickLink({selector, params})`, as k6's: a GET of the first match's `href`, resolved
+/// against the response URL.
+fn click_link(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let mut selector = "a[href]".to_string();
+    let mut params = JsValue::null();
+    for (k, v) in option_entries(args, ctx)? {
+        match k.as_str() {
+            "selector" => selector = to_rust_string(&v, ctx)?,
+            "params" => params = v,
+            _ => {}
+        }
+    }
+    let (base, el) = response_selection(this, &selector, "element", ctx)?;
+    let href = call_method(&el, "attr", &[JsString::from("href").into()], ctx)?;
+    if href.is_undefined() {
+        return Err(error(format!(
+            "no valid href attribute value found on element '{selector}' in response '{base}'"
+        )));
+    }
+    let target = base
+        .join(&to_rust_string(&href, ctx)?)
+        .map_err(|e| error(e.to_string()))?;
+    let url = JsString::from(target.as_str()).into();
+    request_sync("GET".to_string(), &url, &JsValue::null(), &params, ctx)
 }
 
 /// Installed by k6/html so `res.html()` works without k6/http depending on it.
