@@ -918,17 +918,20 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     control.set_status(ExecutionStatus::InitDone);
     // vus / vus_max gauges, sampled every second like k6 (from the end of the VU
     // initialisation on, paused time included).
-    let gauges_stop = Arc::new(AtomicBool::new(false));
+    // Dropping `gauges_stop` ends the sampler at once; until then it wakes exactly on each
+    // second (a short test that ends just after a whole second gets that sample, as in k6).
+    let (gauges_stop, stop) = crossbeam_channel::bounded::<()>(0);
     let gauges = {
         let shared = shared.clone();
         let pool = pool.clone();
-        let stop = gauges_stop.clone();
         std::thread::Builder::new()
             .name("vus-gauge".into())
             .spawn(move || {
                 let mut next = Instant::now() + Duration::from_secs(1);
-                while !stop.load(Ordering::Relaxed) {
-                    if Instant::now() >= next {
+                while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                    stop.recv_deadline(next)
+                {
+                    {
                         next += Duration::from_secs(1);
                         let t = now_ns();
                         let tags = TagSet::from_pairs(shared.global_tags.iter().cloned());
@@ -951,7 +954,6 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
                             },
                         ]);
                     }
-                    std::thread::sleep(Duration::from_millis(20));
                 }
             })
             .ok()
@@ -1120,7 +1122,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     } else {
         ExecutionStatus::Ended
     });
-    gauges_stop.store(true, Ordering::Relaxed);
+    drop(gauges_stop);
     if let Some(g) = gauges {
         let _ = g.join();
     }
