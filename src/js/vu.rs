@@ -398,6 +398,11 @@ impl Vu {
         self.reset_env(&base.env, &scenario.env);
         st = self.state.borrow_mut();
         st.scenario = Some(scenario);
+        // k6 resets the VU's tags to the run's and the scenario's, and drops its metadata, on
+        // every activation: what `exec.vu.tags`/`exec.vu.metrics` changed does not carry over.
+        st.user_tags.clear();
+        st.removed_tags.clear();
+        st.user_metadata.clear();
         st.phase = Phase::Iteration;
         st.signal.reset();
         st.invalidate_tags();
