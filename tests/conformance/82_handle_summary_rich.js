@@ -52,7 +52,8 @@ export function handleSummary(data) {
   lines.push(`errors=${m.errors.values.count} ok=${m.ok_rate.values.rate}`);
   lines.push(`stats=${Object.keys(m.http_req_duration.values).sort().join(',')}`);
   lines.push(`tty=${data.state.isStdOutTTY} ${data.state.isStdErrTTY} dur=${typeof data.state.testRunDurationMs}`);
-  lines.push(`options=${JSON.stringify(data.options)}`);
+  // k6 builds data.options from a Go map: its key order varies, so sort the keys.
+  lines.push(`options=${JSON.stringify(data.options, Object.keys(data.options).sort())}`);
   lines.push(`types=${Object.keys(m).sort().map((k) => `${k}:${m[k].type}/${m[k].contains}`).join(' ')}`);
   return {
     stdout: lines.concat(verdicts).join('\n') + '\n',
