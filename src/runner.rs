@@ -16,6 +16,7 @@ use crate::executor::{RunEnv, ScenarioSet, VuPool};
 use crate::http::transport::TransportConfig;
 use crate::js::console;
 use crate::js::runtime::{AbortReason, ExecutionCounters, Phase, RunShared, SystemTags};
+use crate::js::setup_data::ERROR_PREFIX as SETUP_DATA_ERROR;
 use crate::js::vu::{ScriptError, SummaryFiles, Vu};
 use crate::metrics::engine::MetricsEngine;
 use crate::metrics::registry::{BuiltinMetrics, Registry, ThresholdIndex};
@@ -1010,6 +1011,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     // setup()
     let mut setup_data: Option<serde_json::Value> = None;
     let mut early_exit: Option<i32> = None;
+    let mut setup_data_error: Option<String> = None;
     control.set_status(ExecutionStatus::Setup);
     if !options.no_setup && exports.iter().any(|e| e == "setup") && !shared.aborted() {
         match lifecycle.call("setup", Phase::Setup, None, options.setup_timeout) {
@@ -1029,6 +1031,11 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
                 early_exit = Some(exit::SETUP_TIMEOUT);
             }
             Err(Some(e)) if e.interrupted => {}
+            // Data k6 cannot marshal (NaN, a function): a generic error, reported at the end.
+            Err(Some(e)) if e.message.starts_with(SETUP_DATA_ERROR) => {
+                setup_data_error = Some(e.message);
+                early_exit = Some(exit::GENERIC_ERROR);
+            }
             Err(Some(e)) => {
                 console::log(
                     console::Level::Error,
@@ -1219,6 +1226,9 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     }
     drop(rt);
 
+    if let Some(msg) = setup_data_error {
+        console::error(&msg);
+    }
     if let Some(code) = early_exit {
         return Ok(code);
     }

@@ -267,20 +267,34 @@ impl Vu {
                 &f,
                 &[arg],
             ))?;
-            v.to_json(&mut self.ctx)
+            // Only setup()'s result goes anywhere (teardown's is dropped, as in k6).
+            if phase != Phase::Setup {
+                return Ok(Ok(None));
+            }
+            super::setup_data::export(&v, &mut self.ctx).map(|x| match x {
+                super::setup_data::Exported::Data(d) => Ok(d),
+                super::setup_data::Exported::Unsupported(msg) => Err(msg),
+            })
         })();
         self.finish_call(
             start,
             false,
             phase == Phase::Setup || phase == Phase::Teardown,
         );
-        result.map_err(|e| {
-            let interrupted = is_interrupt(&e, &mut self.ctx);
-            ScriptError {
-                message: format_exception(&e, &mut self.ctx),
-                interrupted,
+        match result {
+            Ok(Ok(d)) => Ok(d),
+            Ok(Err(message)) => Err(ScriptError {
+                message,
+                interrupted: false,
+            }),
+            Err(e) => {
+                let interrupted = is_interrupt(&e, &mut self.ctx);
+                Err(ScriptError {
+                    message: format_exception(&e, &mut self.ctx),
+                    interrupted,
+                })
             }
-        })
+        }
     }
 
     /// Emits the per-call samples k6 emits: data_sent/data_received always (when the call is
@@ -567,7 +581,8 @@ fn install_globals(ctx: &mut Context, shared: &Arc<RunShared>, id: u64) -> JsRes
     super::modules::timers::install_globals(ctx)?;
     super::modules::webcrypto::install_globals(ctx)?;
     ctx.register_global_property(JsString::from("__VU"), id as f64, Attribute::all())?;
-    ctx.register_global_property(JsString::from("__ITER"), 0, Attribute::all())?;
+    // No `__ITER` until the VU's first iteration sets it: in the init context, setup() and
+    // teardown() it is a ReferenceError, as in k6.
     let mut env = ObjectInitializer::new(ctx);
     for (k, v) in &shared.env {
         env.property(
