@@ -485,12 +485,20 @@ fn apply_params(
         }
     }
     let tags = p.get(JsString::from("tags"), ctx)?;
-    for (k, v) in crate::js::util::string_entries(&tags, ctx)? {
-        if k == "name" {
-            spec.name = Some(v);
+    let tags = match crate::js::util::tag_entries(&tags, ctx)? {
+        Ok(t) => t,
+        Err(msg) => {
+            return Ok(Err(HttpError::new(
+                NO_CODE,
+                format!("invalid HTTP request metric tags: {msg}"),
+            )));
+        }
+    };
+    for (k, v) in tags {
+        if &*k == "name" {
+            spec.name = Some(v.to_string());
         } else {
-            spec.tags
-                .push((Arc::from(k.as_str()), Arc::from(v.as_str())));
+            spec.tags.push((k, v));
         }
     }
     let timeout = p.get(JsString::from("timeout"), ctx)?;

@@ -8,8 +8,9 @@ use boa_engine::property::PropertyKey;
 use boa_engine::{Context, JsArgs, JsObject, JsResult, JsString, JsValue, NativeFunction};
 
 use crate::js::event_loop::interrupted_error;
+use crate::js::modules::encoding::go_error;
 use crate::js::runtime::vu_state;
-use crate::js::util::{arg_string, error, func, string_entries, to_rust_string, type_error};
+use crate::js::util::{arg_string, error, func, tag_entries, to_rust_string, type_error};
 use crate::metrics::sample::now_ns;
 
 pub const EXPORTS: &[&str] = &["check", "group", "sleep", "fail", "randomSeed"];
@@ -39,10 +40,10 @@ fn check(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
     let Some(sets) = args.get_or_undefined(1).as_object() else {
         return Ok(true.into());
     };
-    let extra_tags: Vec<(Arc<str>, Arc<str>)> = string_entries(args.get_or_undefined(2), ctx)?
-        .into_iter()
-        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
-        .collect();
+    let extra_tags: Vec<(Arc<str>, Arc<str>)> = match tag_entries(args.get_or_undefined(2), ctx)? {
+        Ok(t) => t,
+        Err(msg) => return Err(go_error(msg, ctx)),
+    };
     let vu = vu_state(ctx);
     if vu.borrow().phase == crate::js::runtime::Phase::Init {
         return Err(error("check() can't be used in the init context"));
