@@ -77,10 +77,7 @@ pub type TagPairs = Vec<(Arc<str>, Arc<str>)>;
 /// The pairs of a tags object (request, check or metric tags). As in k6, a value must be a
 /// string, a boolean or a number: anything else (`undefined`, `null`, an object) is refused
 /// with k6's message (`Err`), which each caller reports in its own way.
-pub fn tag_entries(
-    v: &JsValue,
-    ctx: &mut Context,
-) -> JsResult<Result<TagPairs, String>> {
+pub fn tag_entries(v: &JsValue, ctx: &mut Context) -> JsResult<Result<TagPairs, String>> {
     let Some(obj) = v.as_object() else {
         return Ok(Ok(Vec::new()));
     };
