@@ -26,6 +26,15 @@ use crate::metrics::thresholds::ThresholdsConfig;
 use crate::options::{Layer, Options, apply_layer};
 use crate::output::{Output, OutputContext, OutputReport};
 
+/// The strings of an array option (`blockHostnames`, `blacklistIPs`); other values are none.
+fn string_list<'a>(raw: &'a Layer, key: &str) -> impl Iterator<Item = &'a str> {
+    raw.get(key)
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+}
+
 /// k6's exit codes.
 pub mod exit {
     pub const OK: i32 = 0;
@@ -270,6 +279,10 @@ fn make_shared(
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        crate::http::blocking::Blocking::new(
+            string_list(&options.raw, "blockHostnames"),
+            string_list(&options.raw, "blacklistIPs"),
+        ),
         options.no_connection_reuse,
         options.no_vu_connection_reuse,
     );

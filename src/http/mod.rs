@@ -1,5 +1,6 @@
 //! The HTTP client behind `k6/http`: transport, k6 error codes, wire-level measurement, and the
 //! request/response pieces k6 defines (URLs, cookies, bodies, codings, digest auth, debug dumps).
+pub mod blocking;
 pub mod compression;
 pub mod cookies;
 pub mod debug;

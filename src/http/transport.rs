@@ -31,6 +31,7 @@ const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct TransportConfig {
     pub tls: Arc<rustls::ClientConfig>,
     pub hosts: Hosts,
+    pub blocking: super::blocking::Blocking,
     pub no_connection_reuse: bool,
     pub no_vu_connection_reuse: bool,
 }
@@ -51,6 +52,7 @@ impl TransportConfig {
     pub fn new(
         insecure: bool,
         hosts: HashMap<String, String>,
+        blocking: super::blocking::Blocking,
         no_connection_reuse: bool,
         no_vu_connection_reuse: bool,
     ) -> Arc<TransportConfig> {
@@ -90,6 +92,7 @@ impl TransportConfig {
         Arc::new(TransportConfig {
             tls: Arc::new(tls),
             hosts,
+            blocking,
             no_connection_reuse,
             no_vu_connection_reuse,
         })
@@ -400,6 +403,22 @@ fn lookup_prefix(target: &str) -> String {
 
 /// Every address of the host, in the resolver's order (the dialer tries them in turn).
 async fn resolve(
+    host: &str,
+    port: u16,
+    cfg: &TransportConfig,
+) -> Result<Vec<SocketAddr>, HttpError> {
+    // k6's dialer: a blocked name fails first, then `hosts`, then DNS; the address it
+    // dials must not be in a blacklisted range.
+    cfg.blocking
+        .check_hostname(host.trim_start_matches('[').trim_end_matches(']'))?;
+    let addrs = resolve_unchecked(host, port, cfg).await?;
+    if let Some(first) = addrs.first() {
+        cfg.blocking.check_ip(first.ip())?;
+    }
+    Ok(addrs)
+}
+
+async fn resolve_unchecked(
     host: &str,
     port: u16,
     cfg: &TransportConfig,
