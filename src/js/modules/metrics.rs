@@ -41,7 +41,7 @@ fn construct(args: &[JsValue], ctx: &mut Context, mtype: MetricType) -> JsResult
     let metric = shared
         .registry
         .register(&name, mtype, contains)
-        .map_err(|e| error(e.to_string()))?;
+        .map_err(|e| go_error(e.to_string(), ctx))?;
     Ok(CustomMetric { metric })
 }
 
