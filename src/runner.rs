@@ -1135,6 +1135,9 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             }
         }
     }
+    // Read again after teardown(), which may have aborted the test too (k6 exits 108 then as
+    // well); an abort in handleSummary() changes nothing (k6 exits 0).
+    let aborted_by = shared.abort.lock().clone();
     let elapsed = test_start.elapsed();
     control.mark_ended();
     control.set_status(if shared.aborted() {
@@ -1249,8 +1252,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         // k6 v1.1.0 exits with 103 when the test is stopped through the REST API.
         return Ok(103);
     }
-    // Read again: teardown() may have aborted the test too (k6 exits 108 then as well).
-    if let Some(reason) = shared.abort.lock().clone() {
+    if let Some(reason) = aborted_by {
         match reason {
             AbortReason::ScriptAbort(msg) => {
                 if !msg.is_empty() {
