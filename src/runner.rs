@@ -1264,15 +1264,17 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             AbortReason::Threshold(_) => return Ok(exit::THRESHOLDS_FAILED),
         }
     }
+    // exec.test.fail() wins over failed thresholds (k6 v1.1.0 exits 110, without the
+    // "thresholds ... crossed" error).
+    if test_failed {
+        console::error("test run was marked as failed");
+        return Ok(exit::MARKED_AS_FAILED);
+    }
     if verdict.any_failed {
         if let Some(msg) = verdict.crossed_message() {
             console::error(&msg);
         }
         return Ok(exit::THRESHOLDS_FAILED);
-    }
-    if test_failed {
-        console::error("test run was marked as failed");
-        return Ok(exit::MARKED_AS_FAILED);
     }
     Ok(exit::OK)
 }
