@@ -350,6 +350,18 @@ impl Vu {
         let _guard = shared.tokio.enter();
         let result = (|| -> JsResult<Option<SummaryFiles>> {
             let arg = JsValue::from_json(data, &mut self.ctx)?;
+            // k6's data always has a `setup_data` key, undefined when setup() returned
+            // nothing (JSON has no undefined, so it is added here).
+            if let Some(o) = arg.as_object()
+                && !o.has_own_property(JsString::from("setup_data"), &mut self.ctx)?
+            {
+                o.set(
+                    JsString::from("setup_data"),
+                    JsValue::undefined(),
+                    false,
+                    &mut self.ctx,
+                )?;
+            }
             let v = futures_lite::future::block_on(call_and_drain(
                 &self.event_loop,
                 &mut self.ctx,
