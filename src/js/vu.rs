@@ -1,6 +1,7 @@
 //! A virtual user: one Boa context with the script evaluated in it, owned by one OS thread.
 
 use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -69,6 +70,30 @@ fn is_interrupt(e: &JsError, _ctx: &mut Context) -> bool {
     error_message_is(e, INTERRUPT_MESSAGE) || error_message_is(e, ABORT_MESSAGE)
 }
 
+/// The directory of the module whose top-level code is running (the outermost frame, or the
+/// CommonJS file being required): k6
+/// v1.1.0 resolves `open()` against it, so `open('./x')` at the top of `lib/data.js` reads
+/// `lib/x`, while a function of `lib/` called from the main script's top level reads
+/// relative to the main script (k6 warns that this will change).
+fn evaluating_module_dir(ctx: &mut Context) -> Option<PathBuf> {
+    // A CommonJS file's top level runs inside a function called by its requirer: the file
+    // being evaluated is tracked by the loader instead.
+    let running = ctx
+        .get_data::<Rc<Loader>>()
+        .and_then(|l| l.commonjs_running.borrow().last().cloned());
+    if let Some(p) = running {
+        return p.parent().map(Path::to_path_buf);
+    }
+    let outermost = ctx
+        .stack_trace()
+        .filter_map(|f| match &f.position().path {
+            boa_engine::vm::SourcePath::Path(p) => Some(p.to_path_buf()),
+            _ => None,
+        })
+        .last()?;
+    outermost.parent().map(Path::to_path_buf)
+}
+
 fn open_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let vu = vu_state(ctx);
     let shared = vu.borrow().shared.clone();
@@ -79,7 +104,12 @@ fn open_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue
     }
     let name = arg_string(args, 0, ctx)?;
     let binary = matches!(args.get(1).and_then(|v| v.as_string()), Some(s) if s.to_std_string_escaped() == "b");
-    let path = shared.resolve_path(&name);
+    let path = match evaluating_module_dir(ctx) {
+        Some(dir) if !Path::new(name.strip_prefix("file://").unwrap_or(&name)).is_absolute() => {
+            dir.join(name.strip_prefix("file://").unwrap_or(&name))
+        }
+        _ => shared.resolve_path(&name),
+    };
     let cached = shared.files.lock().get(&path).cloned();
     let bytes = match cached {
         Some(b) => b,
