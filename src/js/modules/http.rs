@@ -1475,7 +1475,10 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
             reason: raw.reason,
             proto,
             headers: raw.headers,
-            body: (spec.response_type != ResponseType::None).then_some(body_bytes),
+            // Go gives 204 and 304 responses no body at all: k6's `res.body` is null then
+            // (a HEAD response or an empty 200 has an empty body instead).
+            body: (spec.response_type != ResponseType::None && !matches!(raw.status, 204 | 304))
+                .then_some(body_bytes),
             body_kind: BodyKind::Normal,
             url: current.shown.clone(),
             timings: raw.timings,
