@@ -25,7 +25,8 @@ declare var global: typeof globalThis;
 declare var __ENV: { [name: string]: string };
 /** Current VU number, starting at 1; 0 in the init context of the first VU, setup and teardown. */
 declare var __VU: number;
-/** Current iteration number of this VU in its scenario, starting at 0. */
+/** Current iteration number of this VU, starting at 0; undefined (a ReferenceError) in the
+ * init context, setup and teardown. */
 declare var __ITER: number;
 
 /** Schedules `callback(...args)` after `delay` milliseconds; the timer id. */

@@ -205,17 +205,18 @@ declare module 'k6/http' {
     json(selector?: string): JSONValue | undefined;
     /** What `JSON.stringify(res)` serialises: the fields above. */
     toJSON(): object;
-    /** GET of the first element matching `selector` (default `a[href]`), its `href` resolved
-     *  against this response's URL. Throws when nothing matches. */
-    clickLink(args?: { selector?: string; params?: Params | null }): Response;
-    /** Submits the form matching `formSelector` (default `form`) to its `action` with its
-     *  `method`: its fields, the submit button's name=value, then `fields`. */
-    submitForm(args?: {
+    /** A GET of the first match's `href` (default selector `a[href]`), resolved against `url`. */
+    clickLink<RT extends ResponseType | undefined>(args?: {
+      selector?: string;
+      params?: Params & { responseType?: RT };
+    }): RefinedResponse<RT>;
+    /** Submits a form of this page with its values, the submit button's and `fields`. */
+    submitForm<RT extends ResponseType | undefined>(args?: {
       formSelector?: string;
       fields?: { [name: string]: string };
       submitSelector?: string;
-      params?: Params | null;
-    }): Response;
+      params?: Params & { responseType?: RT };
+    }): RefinedResponse<RT>;
   }
   /** No `responseType`: the `discardResponseBodies` default, a string (or null). */
   export type RefinedResponseBody<RT extends ResponseType | undefined> = [RT] extends [undefined]

@@ -1,7 +1,7 @@
 // `k6/options`: types only (there is no such module at run time, in k6 or rk6). For
 // `export const options = {...}` annotated with `/** @type {import('k6/options').Options} */`.
 // Lists the options rk6 reads; @types/k6 also has cloud, ext, dns, tlsAuth, tlsCipherSuites,
-// tlsVersion, blacklistIPs, blockHostnames, localIPs, rps, executionSegment*, which rk6
+// tlsVersion, localIPs, rps, executionSegment*, which rk6
 // accepts and ignores (it warns about none of them).
 declare module 'k6/options' {
   /** A duration string (`"30s"`, `"1m30s"`, `"500ms"`) or a number of milliseconds. */
@@ -107,6 +107,10 @@ declare module 'k6/options' {
     /** `"headers"` or `"full"`. */
     httpDebug?: string;
     hosts?: { [name: string]: string };
+    /** Names (`"*.example.com"` blocks every subdomain) requests may not go to (error 1111). */
+    blockHostnames?: string[];
+    /** CIDR ranges (`"10.0.0.0/8"`) requests may not connect to (error 1110). */
+    blacklistIPs?: string[];
     systemTags?: string[];
     paused?: boolean;
   }

@@ -162,6 +162,7 @@ struct RunArgs {
     #[arg(short = 'a', long, default_value = "localhost:6565")]
     address: String,
     /// Pass the system environment to __ENV.
+    // A pflag bool as in k6: `--include-system-env-vars` alone means true, `=false` turns it off.
     #[arg(
         long,
         default_value_t = true,

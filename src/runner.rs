@@ -16,6 +16,7 @@ use crate::executor::{RunEnv, ScenarioSet, VuPool};
 use crate::http::transport::TransportConfig;
 use crate::js::console;
 use crate::js::runtime::{AbortReason, ExecutionCounters, Phase, RunShared, SystemTags};
+use crate::js::setup_data::ERROR_PREFIX as SETUP_DATA_ERROR;
 use crate::js::vu::{ScriptError, SummaryFiles, Vu};
 use crate::metrics::engine::MetricsEngine;
 use crate::metrics::registry::{BuiltinMetrics, Registry, ThresholdIndex};
@@ -932,17 +933,20 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     control.set_status(ExecutionStatus::InitDone);
     // vus / vus_max gauges, sampled every second like k6 (from the end of the VU
     // initialisation on, paused time included).
-    let gauges_stop = Arc::new(AtomicBool::new(false));
+    // Dropping `gauges_stop` ends the sampler at once; until then it wakes exactly on each
+    // second (a short test that ends just after a whole second gets that sample, as in k6).
+    let (gauges_stop, stop) = crossbeam_channel::bounded::<()>(0);
     let gauges = {
         let shared = shared.clone();
         let pool = pool.clone();
-        let stop = gauges_stop.clone();
         std::thread::Builder::new()
             .name("vus-gauge".into())
             .spawn(move || {
                 let mut next = Instant::now() + Duration::from_secs(1);
-                while !stop.load(Ordering::Relaxed) {
-                    if Instant::now() >= next {
+                while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                    stop.recv_deadline(next)
+                {
+                    {
                         next += Duration::from_secs(1);
                         let t = now_ns();
                         let tags = TagSet::from_pairs(shared.global_tags.iter().cloned());
@@ -965,7 +969,6 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
                             },
                         ]);
                     }
-                    std::thread::sleep(Duration::from_millis(20));
                 }
             })
             .ok()
@@ -1022,6 +1025,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     // setup()
     let mut setup_data: Option<serde_json::Value> = None;
     let mut early_exit: Option<i32> = None;
+    let mut setup_data_error: Option<String> = None;
     control.set_status(ExecutionStatus::Setup);
     if !options.no_setup && exports.iter().any(|e| e == "setup") && !shared.aborted() {
         match lifecycle.call("setup", Phase::Setup, None, options.setup_timeout) {
@@ -1041,6 +1045,11 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
                 early_exit = Some(exit::SETUP_TIMEOUT);
             }
             Err(Some(e)) if e.interrupted => {}
+            // Data k6 cannot marshal (NaN, a function): a generic error, reported at the end.
+            Err(Some(e)) if e.message.starts_with(SETUP_DATA_ERROR) => {
+                setup_data_error = Some(e.message);
+                early_exit = Some(exit::GENERIC_ERROR);
+            }
             Err(Some(e)) => {
                 console::log(
                     console::Level::Error,
@@ -1127,6 +1136,9 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             }
         }
     }
+    // Read again after teardown(), which may have aborted the test too (k6 exits 108 then as
+    // well); an abort in handleSummary() changes nothing (k6 exits 0).
+    let aborted_by = shared.abort.lock().clone();
     let elapsed = test_start.elapsed();
     control.mark_ended();
     control.set_status(if shared.aborted() {
@@ -1134,7 +1146,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     } else {
         ExecutionStatus::Ended
     });
-    gauges_stop.store(true, Ordering::Relaxed);
+    drop(gauges_stop);
     if let Some(g) = gauges {
         let _ = g.join();
     }
@@ -1254,6 +1266,9 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     }
     drop(rt);
 
+    if let Some(msg) = setup_data_error {
+        console::error(&msg);
+    }
     if let Some(code) = early_exit {
         return Ok(code);
     }
@@ -1273,15 +1288,17 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             AbortReason::Threshold(_) => return Ok(exit::THRESHOLDS_FAILED),
         }
     }
+    // exec.test.fail() wins over failed thresholds (k6 v1.1.0 exits 110, without the
+    // "thresholds ... crossed" error).
+    if test_failed {
+        console::error("test run was marked as failed");
+        return Ok(exit::MARKED_AS_FAILED);
+    }
     if verdict.any_failed {
         if let Some(msg) = verdict.crossed_message() {
             console::error(&msg);
         }
         return Ok(exit::THRESHOLDS_FAILED);
-    }
-    if test_failed {
-        console::error("test run was marked as failed");
-        return Ok(exit::MARKED_AS_FAILED);
     }
     Ok(exit::OK)
 }

@@ -24,9 +24,9 @@
 //!   compared always.
 //!
 //! A script's first comment lines may say `// args: ...` (extra CLI arguments, split on
-//! spaces) and `// deterministic: name ...` (custom Trends whose values are not timings, so
-//! all their stats are compared). All differences of all scripts are collected and reported
-//! together.
+//! spaces; `{dir}` is the corpus directory), `// env: K=V ...` (environment variables) and
+//! `// deterministic: name ...` (custom Trends whose values are not timings, so all their
+//! stats are compared). All differences of all scripts are collected and reported together.
 
 mod common;
 
@@ -82,7 +82,11 @@ fn corpus() -> Vec<Script> {
             let mut deterministic_trends = BTreeSet::new();
             for line in text.lines().take_while(|l| l.starts_with("//")) {
                 if let Some(rest) = line.strip_prefix("// args:") {
-                    args.extend(rest.split_whitespace().map(str::to_string));
+                    // `{dir}` is the corpus directory (runs start in a temporary directory).
+                    args.extend(
+                        rest.split_whitespace()
+                            .map(|a| a.replace("{dir}", &dir.to_string_lossy())),
+                    );
                 }
                 if let Some(rest) = line.strip_prefix("// env:") {
                     env.extend(rest.split_whitespace().filter_map(|kv| {

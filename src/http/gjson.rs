@@ -113,7 +113,18 @@ fn step(v: &Value, part: &str, rest: &[String]) -> Option<Value> {
     let child = match v {
         Value::Object(map) => {
             if part.contains('*') || part.contains('?') {
-                map.iter().find(|(k, _)| glob(part, k)).map(|(_, v)| v)
+                // gjson tries the matching keys in document order until the rest of the
+                // path matches under one of them.
+                return map
+                    .iter()
+                    .filter(|(k, _)| glob(part, k))
+                    .find_map(|(_, c)| {
+                        if rest.is_empty() {
+                            Some(c.clone())
+                        } else {
+                            walk(c, rest)
+                        }
+                    });
             } else {
                 map.get(part)
             }
@@ -145,6 +156,15 @@ pub fn get(v: &Value, path: &str) -> Option<Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    // Confirmed on k6 v1.1.0: `meta.*.deep` skips `meta`'s first key, which has no `deep`.
+    #[test]
+    fn wildcards_try_every_matching_key() {
+        let v = json!({"meta": {"dotted.key": 5, "nested": {"deep": [1, 2]}}});
+        assert_eq!(get(&v, "meta.*.deep"), Some(json!([1, 2])));
+        assert_eq!(get(&v, "meta.n?sted.deep.1"), Some(json!(2)));
+        assert_eq!(get(&v, "meta.*.none"), None);
+    }
 
     // Expectations confirmed on k6 v1.1.0 (`res.json('a.b.#')` is 3, `a.b.1` is 2, a missing
     // key is undefined) and against gjson's documented examples.

@@ -76,14 +76,22 @@ pub fn go_string(raw: &str, url: &Url) -> String {
     if raw == url.as_str() {
         return raw.to_string();
     }
-    if path_was_empty(raw) && url.path() == "/" {
-        return format!(
-            "{}{}",
-            &url[..Position::BeforePath],
-            &url[Position::AfterPath..]
-        );
+    let before_path = if path_was_empty(raw) && url.path() == "/" {
+        &url[..Position::BeforePath]
+    } else {
+        &url[..Position::AfterPath]
+    };
+    // Go keeps the query exactly as written (`RawQuery`: spaces and non-ASCII included),
+    // where the url crate percent-encodes it.
+    let query = match (raw.find('?'), raw.find('#')) {
+        (Some(q), Some(h)) if q < h => Some(&raw[q..h]),
+        (Some(q), None) => Some(&raw[q..]),
+        _ => None,
+    };
+    match query {
+        Some(q) => format!("{before_path}{q}{}", &url[Position::AfterQuery..]),
+        None => format!("{before_path}{}", &url[Position::AfterPath..]),
     }
-    url.as_str().to_string()
 }
 
 /// The URL with its credentials replaced by `****:****`, as k6 tags it.
@@ -210,6 +218,17 @@ mod tests {
             "http://127.0.0.1:18080/get"
         );
         assert_eq!(shown("http://h/get#frag"), "http://h/get#frag");
+        // Confirmed on k6 v1.1.0 (`res.url` and the url tag): the query stays as written, the
+        // path is escaped.
+        assert_eq!(
+            shown("http://h/get?a=b c&d=é&e=x%20y"),
+            "http://h/get?a=b c&d=é&e=x%20y"
+        );
+        assert_eq!(
+            shown("http://h/a b/ü?q=[1]|{x}"),
+            "http://h/a%20b/%C3%BC?q=[1]|{x}"
+        );
+        assert_eq!(shown("HTTP://h?a=é#f"), "http://h?a=é#f");
     }
 
     // Confirmed on k6 v1.1.0: these are request errors (status 0, samples emitted) with

@@ -157,7 +157,11 @@ pub fn evaluate(loader: &Loader, path: &Path, ctx: &mut Context) -> JsResult<JsO
     loader.remember_commonjs_module(path, module.clone());
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let require = require_function(dir.clone(), ctx);
-    wrapper.call(
+    loader
+        .commonjs_running
+        .borrow_mut()
+        .push(path.to_path_buf());
+    let result = wrapper.call(
         &exports.clone().into(),
         &[
             exports.into(),
@@ -167,7 +171,9 @@ pub fn evaluate(loader: &Loader, path: &Path, ctx: &mut Context) -> JsResult<JsO
             JsString::from(dir.to_string_lossy().as_ref()).into(),
         ],
         ctx,
-    )?;
+    );
+    loader.commonjs_running.borrow_mut().pop();
+    result?;
     Ok(module)
 }
 

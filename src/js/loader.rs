@@ -103,6 +103,9 @@ pub struct Loader {
     builtin_exports: RefCell<HashMap<String, JsObject>>,
     /// The `module` object of each CommonJS file evaluated in this VU.
     commonjs: RefCell<HashMap<PathBuf, JsObject>>,
+    /// The CommonJS files whose top-level code is running, innermost last (`open()`
+    /// resolves against the innermost, as k6 does).
+    pub commonjs_running: RefCell<Vec<PathBuf>>,
 }
 
 impl Loader {
@@ -112,6 +115,7 @@ impl Loader {
             cache: RefCell::default(),
             builtin_exports: RefCell::default(),
             commonjs: RefCell::default(),
+            commonjs_running: RefCell::default(),
         }
     }
 

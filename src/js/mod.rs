@@ -8,6 +8,7 @@ pub mod interrupt;
 pub mod loader;
 pub mod modules;
 pub mod runtime;
+pub mod setup_data;
 pub mod stack;
 pub mod util;
 pub mod vu;

@@ -211,6 +211,9 @@ pub struct VuState {
     pub iteration_in_scenario_global: u64,
     /// User tags set with `exec.vu.tags[k] = v` / `exec.vu.metrics.tags`.
     pub user_tags: BTreeMap<String, String>,
+    /// Global or scenario tags deleted with `delete exec.vu.tags[k]`: gone until the VU's
+    /// next activation, as in k6 (whose VU tags are one map, reset per activation).
+    pub removed_tags: std::collections::BTreeSet<String>,
     pub user_metadata: BTreeMap<String, String>,
     /// Cached tag pairs common to every sample of the current iteration.
     base_tags: Option<Vec<(Arc<str>, Arc<str>)>>,
@@ -274,6 +277,7 @@ impl VuState {
             iteration_in_instance: 0,
             iteration_in_scenario_global: 0,
             user_tags: BTreeMap::new(),
+            removed_tags: Default::default(),
             user_metadata: BTreeMap::new(),
             base_tags: None,
             base_metadata: None,
@@ -304,6 +308,9 @@ impl VuState {
             let mut v: Vec<(Arc<str>, Arc<str>)> = shared.global_tags.clone();
             if let Some(sc) = &self.scenario {
                 v.extend(sc.tags.iter().cloned());
+            }
+            if !self.removed_tags.is_empty() {
+                v.retain(|(k, _)| !self.removed_tags.contains(&**k));
             }
             for (k, val) in &self.user_tags {
                 v.push((Arc::from(k.as_str()), Arc::from(val.as_str())));

@@ -1,5 +1,7 @@
 //! Small helpers for native functions: argument conversion, errors, object building.
 
+use std::sync::Arc;
+
 use boa_engine::object::FunctionObjectBuilder;
 use boa_engine::property::Attribute;
 use boa_engine::{
@@ -69,9 +71,15 @@ pub fn define_ro(
 pub const ALL: Attribute = Attribute::all();
 
 /// Plain string-keyed entries of an object (own enumerable properties), values as strings.
-pub fn string_entries(v: &JsValue, ctx: &mut Context) -> JsResult<Vec<(String, String)>> {
+/// Tag pairs as samples carry them.
+pub type TagPairs = Vec<(Arc<str>, Arc<str>)>;
+
+/// The pairs of a tags object (request, check or metric tags). As in k6, a value must be a
+/// string, a boolean or a number: anything else (`undefined`, `null`, an object) is refused
+/// with k6's message (`Err`), which each caller reports in its own way.
+pub fn tag_entries(v: &JsValue, ctx: &mut Context) -> JsResult<Result<TagPairs, String>> {
     let Some(obj) = v.as_object() else {
-        return Ok(Vec::new());
+        return Ok(Ok(Vec::new()));
     };
     let keys = obj.own_property_keys(ctx)?;
     let mut out = Vec::with_capacity(keys.len());
@@ -82,12 +90,17 @@ pub fn string_entries(v: &JsValue, ctx: &mut Context) -> JsResult<Vec<(String, S
             boa_engine::property::PropertyKey::Symbol(_) => continue,
         };
         let val = obj.get(k, ctx)?;
-        if val.is_undefined() {
-            continue;
+        if !(val.is_string() || val.is_boolean() || val.is_number()) {
+            return Ok(Err(format!(
+                "invalid value for metric tag '{key}': only String, Boolean and Number types are accepted as a metric tag values"
+            )));
         }
-        out.push((key, to_rust_string(&val, ctx)?));
+        out.push((
+            Arc::from(key.as_str()),
+            Arc::from(to_rust_string(&val, ctx)?.as_str()),
+        ));
     }
-    Ok(out)
+    Ok(Ok(out))
 }
 
 /// Renders a value the way k6's console and `fail()` do: strings as-is, everything else as

@@ -1,6 +1,7 @@
 //! A virtual user: one Boa context with the script evaluated in it, owned by one OS thread.
 
 use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,7 +10,7 @@ use std::time::Instant;
 use boa_engine::builtins::promise::PromiseState;
 use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
 use boa_engine::property::{Attribute, PropertyDescriptor};
-use boa_engine::{Context, JsError, JsObject, JsResult, JsString, JsValue, Module, NativeFunction};
+use boa_engine::{Context, JsError, JsObject, JsResult, JsString, JsValue, NativeFunction};
 
 use super::event_loop::{EventLoop, call_and_drain};
 use super::interrupt::{ABORT_MESSAGE, INTERRUPT_MESSAGE};
@@ -69,6 +70,30 @@ fn is_interrupt(e: &JsError, _ctx: &mut Context) -> bool {
     error_message_is(e, INTERRUPT_MESSAGE) || error_message_is(e, ABORT_MESSAGE)
 }
 
+/// The directory of the module whose top-level code is running (the outermost frame, or the
+/// CommonJS file being required): k6
+/// v1.1.0 resolves `open()` against it, so `open('./x')` at the top of `lib/data.js` reads
+/// `lib/x`, while a function of `lib/` called from the main script's top level reads
+/// relative to the main script (k6 warns that this will change).
+fn evaluating_module_dir(ctx: &mut Context) -> Option<PathBuf> {
+    // A CommonJS file's top level runs inside a function called by its requirer: the file
+    // being evaluated is tracked by the loader instead.
+    let running = ctx
+        .get_data::<Rc<Loader>>()
+        .and_then(|l| l.commonjs_running.borrow().last().cloned());
+    if let Some(p) = running {
+        return p.parent().map(Path::to_path_buf);
+    }
+    let outermost = ctx
+        .stack_trace()
+        .filter_map(|f| match &f.position().path {
+            boa_engine::vm::SourcePath::Path(p) => Some(p.to_path_buf()),
+            _ => None,
+        })
+        .last()?;
+    outermost.parent().map(Path::to_path_buf)
+}
+
 fn open_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let vu = vu_state(ctx);
     let shared = vu.borrow().shared.clone();
@@ -79,7 +104,12 @@ fn open_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue
     }
     let name = arg_string(args, 0, ctx)?;
     let binary = matches!(args.get(1).and_then(|v| v.as_string()), Some(s) if s.to_std_string_escaped() == "b");
-    let path = shared.resolve_path(&name);
+    let path = match evaluating_module_dir(ctx) {
+        Some(dir) if !Path::new(name.strip_prefix("file://").unwrap_or(&name)).is_absolute() => {
+            dir.join(name.strip_prefix("file://").unwrap_or(&name))
+        }
+        _ => shared.resolve_path(&name),
+    };
     let cached = shared.files.lock().get(&path).cloned();
     let bytes = match cached {
         Some(b) => b,
@@ -117,22 +147,34 @@ impl Vu {
         ctx.insert_data::<VuRef>(state.clone());
         ctx.insert_data::<Rc<EventLoop>>(event_loop.clone());
         let _guard = shared.tokio.enter();
-        let setup = (|| -> JsResult<Module> {
+        let setup = (|| -> JsResult<JsObject> {
             install_globals(&mut ctx, id)?;
             super::commonjs::install_globals(&mut ctx, loader.clone(), shared.script_dir.clone())?;
+            // As in k6, a script without import/export declarations is CommonJS: its
+            // `module.exports` (`exports.default = ...`, `exports.options`) are its exports.
+            let src = loader.read_source(&shared.script_path)?;
+            if !loader.info(&shared.script_path, &src).esm {
+                let module = super::commonjs::evaluate(&loader, &shared.script_path, &mut ctx)?;
+                let cell = RefCell::new(&mut ctx);
+                futures_lite::future::block_on(event_loop.drive(&cell, None))?;
+                let exports = module.get(JsString::from("exports"), &mut ctx)?;
+                return Ok(exports
+                    .as_object()
+                    .unwrap_or_else(|| JsObject::with_object_proto(ctx.intrinsics())));
+            }
             let module = loader.parse_file(&shared.script_path, &mut ctx)?;
             let promise = module.load_link_evaluate(&mut ctx);
             let cell = RefCell::new(&mut ctx);
             futures_lite::future::block_on(event_loop.drive(&cell, None))?;
             match promise.state() {
-                PromiseState::Fulfilled(_) => Ok(module),
+                PromiseState::Fulfilled(_) => Ok(module.namespace(&mut ctx)),
                 PromiseState::Rejected(e) => Err(JsError::from_opaque(e)),
                 PromiseState::Pending => Err(error(
                     "the script's top-level code never finished (a top-level await that never settles)",
                 )),
             }
         })();
-        let module = match setup {
+        let namespace = match setup {
             Ok(m) => m,
             Err(e) => {
                 let message = format_exception(&e, &mut ctx);
@@ -142,7 +184,6 @@ impl Vu {
                 });
             }
         };
-        let namespace = module.namespace(&mut ctx);
         state.borrow_mut().flush();
         Ok(Vu {
             ctx,
@@ -256,20 +297,34 @@ impl Vu {
                 &f,
                 &[arg],
             ))?;
-            v.to_json(&mut self.ctx)
+            // Only setup()'s result goes anywhere (teardown's is dropped, as in k6).
+            if phase != Phase::Setup {
+                return Ok(Ok(None));
+            }
+            super::setup_data::export(&v, &mut self.ctx).map(|x| match x {
+                super::setup_data::Exported::Data(d) => Ok(d),
+                super::setup_data::Exported::Unsupported(msg) => Err(msg),
+            })
         })();
         self.finish_call(
             start,
             false,
             phase == Phase::Setup || phase == Phase::Teardown,
         );
-        result.map_err(|e| {
-            let interrupted = is_interrupt(&e, &mut self.ctx);
-            ScriptError {
-                message: format_exception(&e, &mut self.ctx),
-                interrupted,
+        match result {
+            Ok(Ok(d)) => Ok(d),
+            Ok(Err(message)) => Err(ScriptError {
+                message,
+                interrupted: false,
+            }),
+            Err(e) => {
+                let interrupted = is_interrupt(&e, &mut self.ctx);
+                Err(ScriptError {
+                    message: format_exception(&e, &mut self.ctx),
+                    interrupted,
+                })
             }
-        })
+        }
     }
 
     /// Emits the per-call samples k6 emits: data_sent/data_received always (when the call is
@@ -325,6 +380,18 @@ impl Vu {
         let _guard = shared.tokio.enter();
         let result = (|| -> JsResult<Option<SummaryFiles>> {
             let arg = JsValue::from_json(data, &mut self.ctx)?;
+            // k6's data always has a `setup_data` key, undefined when setup() returned
+            // nothing (JSON has no undefined, so it is added here).
+            if let Some(o) = arg.as_object()
+                && !o.has_own_property(JsString::from("setup_data"), &mut self.ctx)?
+            {
+                o.set(
+                    JsString::from("setup_data"),
+                    JsValue::undefined(),
+                    false,
+                    &mut self.ctx,
+                )?;
+            }
             let v = futures_lite::future::block_on(call_and_drain(
                 &self.event_loop,
                 &mut self.ctx,
@@ -383,6 +450,11 @@ impl Vu {
         // Like k6, every activation gets a fresh `__ENV`: the run's variables plus this
         // scenario's `env` (a VU that served another scenario keeps none of its variables).
         st.scenario = Some(scenario);
+        // k6 resets the VU's tags to the run's and the scenario's, and drops its metadata, on
+        // every activation: what `exec.vu.tags`/`exec.vu.metrics` changed does not carry over.
+        st.user_tags.clear();
+        st.removed_tags.clear();
+        st.user_metadata.clear();
         st.phase = Phase::Iteration;
         st.signal.reset();
         st.invalidate_tags();
@@ -589,7 +661,8 @@ fn install_globals(ctx: &mut Context, id: u64) -> JsResult<()> {
     super::modules::timers::install_globals(ctx)?;
     super::modules::webcrypto::install_globals(ctx)?;
     ctx.register_global_property(JsString::from("__VU"), id as f64, Attribute::all())?;
-    ctx.register_global_property(JsString::from("__ITER"), 0, Attribute::all())?;
+    // No `__ITER` until the VU's first iteration sets it: in the init context, setup() and
+    // teardown() it is a ReferenceError, as in k6.
     install_lazy_env(ctx)?;
     let open = func(ctx, "open", 2, NativeFunction::from_fn_ptr(open_fn));
     ctx.register_global_property(JsString::from("open"), open, Attribute::all())?;

@@ -106,10 +106,14 @@ fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    #[error(
-        "metric '{name}' already exists as a {existing} metric, it cannot be redefined as a {wanted} metric"
-    )]
+    #[error("metric '{name}' already exists but with type {existing}, instead of {wanted}")]
     TypeMismatch {
+        name: String,
+        existing: &'static str,
+        wanted: &'static str,
+    },
+    #[error("metric '{name}' already exists but with a value type {existing}, instead of {wanted}")]
+    ValueTypeMismatch {
         name: String,
         existing: &'static str,
         wanted: &'static str,
@@ -183,11 +187,11 @@ impl Registry {
         contains: ValueType,
     ) -> Result<MetricRef, RegistryError> {
         if let Some(m) = self.get(name) {
-            return check_same_type(m, name, mtype);
+            return check_same_type(m, name, mtype, contains);
         }
         let mut inner = self.inner.write();
         if let Some(m) = inner.by_name.get(name) {
-            return check_same_type(m.clone(), name, mtype);
+            return check_same_type(m.clone(), name, mtype, contains);
         }
         let metric = Arc::new(Metric {
             id: inner.list.len() as u32,
@@ -217,20 +221,30 @@ impl Registry {
     }
 }
 
+/// k6's `Registry.NewMetric`: a second registration must agree on the type and on what the
+/// values are (`new Trend('t', true)` after `new Trend('t')` fails, and so does a Trend
+/// without `isTime` named like a built-in time metric).
 fn check_same_type(
     m: MetricRef,
     name: &str,
     mtype: MetricType,
+    contains: ValueType,
 ) -> Result<MetricRef, RegistryError> {
-    if m.mtype == mtype {
-        Ok(m)
-    } else {
-        Err(RegistryError::TypeMismatch {
+    if m.mtype != mtype {
+        return Err(RegistryError::TypeMismatch {
             name: name.to_string(),
             existing: m.mtype.as_str(),
             wanted: mtype.as_str(),
-        })
+        });
     }
+    if m.contains != contains {
+        return Err(RegistryError::ValueTypeMismatch {
+            name: name.to_string(),
+            existing: m.contains.as_str(),
+            wanted: contains.as_str(),
+        });
+    }
+    Ok(m)
 }
 
 /// The metrics k6 always defines, in k6's registration order where it is observable.
@@ -305,13 +319,22 @@ mod tests {
     fn registration_is_idempotent_and_typed() {
         let r = Registry::new(ThresholdIndex::default());
         let a = r.register("x", MetricType::Trend, ValueType::Time).unwrap();
-        let b = r
-            .register("x", MetricType::Trend, ValueType::Default)
-            .unwrap();
+        let b = r.register("x", MetricType::Trend, ValueType::Time).unwrap();
         assert!(Arc::ptr_eq(&a, &b));
-        assert!(
-            r.register("x", MetricType::Counter, ValueType::Default)
-                .is_err()
+        // k6 v1.1.0's messages for both mismatches.
+        let e = r
+            .register("x", MetricType::Counter, ValueType::Default)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "metric 'x' already exists but with type trend, instead of counter"
+        );
+        let e = r
+            .register("x", MetricType::Trend, ValueType::Default)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "metric 'x' already exists but with a value type time, instead of default"
         );
         assert!(Registry::validate_name("my_metric_1").is_ok());
         assert!(Registry::validate_name("1abc").is_err());

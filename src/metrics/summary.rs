@@ -209,6 +209,32 @@ fn check_json(c: &CheckNode) -> Value {
     Value::Object(m)
 }
 
+/// k6 builds the legacy export in JS, where an object lists integer-like keys (array
+/// indexes) first, ascending, then the other keys in insertion order.
+fn js_key_order(m: Map<String, Value>) -> Map<String, Value> {
+    let index = |k: &str| -> Option<u32> {
+        let n: u32 = k.parse().ok()?;
+        (n != u32::MAX && n.to_string() == k).then_some(n)
+    };
+    if !m.keys().any(|k| index(k).is_some()) {
+        return m;
+    }
+    let mut indexed: Vec<(u32, String, Value)> = Vec::new();
+    let mut rest = Map::new();
+    for (k, v) in m {
+        match index(&k) {
+            Some(n) => indexed.push((n, k, v)),
+            None => {
+                rest.insert(k, v);
+            }
+        }
+    }
+    indexed.sort_by_key(|(n, _, _)| *n);
+    let mut out: Map<String, Value> = indexed.into_iter().map(|(_, k, v)| (k, v)).collect();
+    out.extend(rest);
+    out
+}
+
 fn group_json(g: &GroupSummary, as_maps: bool) -> Value {
     let mut m = Map::new();
     m.insert("name".into(), Value::from(g.name.clone()));
@@ -226,8 +252,8 @@ fn group_json(g: &GroupSummary, as_maps: bool) -> Value {
             .iter()
             .map(|c| (c.name.clone(), check_json(c)))
             .collect();
-        m.insert("groups".into(), Value::Object(groups));
-        m.insert("checks".into(), Value::Object(checks));
+        m.insert("groups".into(), Value::Object(js_key_order(groups)));
+        m.insert("checks".into(), Value::Object(js_key_order(checks)));
     } else {
         m.insert(
             "groups".into(),
@@ -465,6 +491,16 @@ mod tests {
         );
         assert_eq!(v["root_group"]["id"], "d41d8cd98f00b204e9800998ecf8427e");
         assert_eq!(v["root_group"]["checks"], json!({}));
+        // Integer-like names first, as a JS object lists them (confirmed on k6 v1.1.0 with
+        // `check(x, [f, g])`).
+        let ordered = js_key_order(
+            [("y", 1), ("", 2), ("1", 3), ("0", 4), ("01", 5)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect(),
+        );
+        let keys: Vec<&str> = ordered.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["0", "1", "y", "", "01"]);
         assert_eq!(v["setup_data"], json!({"x": 1}));
         assert!(
             sample_data()

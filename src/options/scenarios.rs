@@ -1200,6 +1200,13 @@ pub fn scenario_from_shortcuts(
                 "the number of iterations ({iterations}) can't be less than the number of VUs ({vus_v})"
             )));
         }
+        // `duration` becomes the shared-iterations scenario's maxDuration, validated as such.
+        if let Some(d) = duration.filter(|d| *d < SECOND) {
+            return Err(invalid(format!(
+                "the maxDuration must be at least 1s, but is {}",
+                format_go(d)
+            )));
+        }
         return Ok(base(ExecutorConfig::SharedIterations {
             vus: vus_v,
             iterations,
@@ -1242,7 +1249,7 @@ pub fn scenario_from_shortcuts(
     }
     // `vus` alone is ignored by k6 (with a warning): one VU runs one iteration.
     Ok(base(ExecutorConfig::PerVuIterations {
-        vus: vus_v.max(1),
+        vus: 1,
         iterations: 1,
         max_duration: 600 * SECOND,
     }))
@@ -1376,6 +1383,15 @@ mod tests {
         assert_eq!(s.max_vus(), 3);
         let s = scenario_from_shortcuts(None, None, None, None).unwrap();
         assert_eq!(s.executor.name(), "per-vu-iterations");
+        // Confirmed on k6 v1.1.0: `vus` alone is ignored (one VU, one iteration), and the
+        // `duration` next to `iterations` is a maxDuration of at least 1s.
+        let s = scenario_from_shortcuts(Some(5), None, None, None).unwrap();
+        assert_eq!(s.max_vus(), 1);
+        let e = scenario_from_shortcuts(None, Some(SECOND / 2), Some(1), None).unwrap_err();
+        assert!(
+            e.ends_with("the maxDuration must be at least 1s, but is 500ms"),
+            "{e}"
+        );
     }
 
     fn st(secs: u64, target: u64) -> Stage {

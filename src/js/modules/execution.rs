@@ -285,6 +285,7 @@ fn make_map_proxy(ctx: &mut Context, metadata: bool) -> JsResult<JsValue> {
                 let v = tag_value(&k, a.get_or_undefined(1), false, ctx)?;
                 let vu = vu_state(ctx);
                 let mut st = vu.borrow_mut();
+                st.removed_tags.remove(&k);
                 st.user_tags.insert(k, v);
                 st.invalidate_tags();
                 Ok(JsValue::undefined())
@@ -294,6 +295,7 @@ fn make_map_proxy(ctx: &mut Context, metadata: bool) -> JsResult<JsValue> {
                 let vu = vu_state(ctx);
                 let mut st = vu.borrow_mut();
                 st.user_tags.remove(&k);
+                st.removed_tags.insert(k);
                 st.invalidate_tags();
                 Ok(JsValue::undefined())
             }),

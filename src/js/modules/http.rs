@@ -486,12 +486,20 @@ fn apply_params(
         }
     }
     let tags = p.get(JsString::from("tags"), ctx)?;
-    for (k, v) in crate::js::util::string_entries(&tags, ctx)? {
-        if k == "name" {
-            spec.name = Some(v);
+    let tags = match crate::js::util::tag_entries(&tags, ctx)? {
+        Ok(t) => t,
+        Err(msg) => {
+            return Ok(Err(HttpError::new(
+                NO_CODE,
+                format!("invalid HTTP request metric tags: {msg}"),
+            )));
+        }
+    };
+    for (k, v) in tags {
+        if &*k == "name" {
+            spec.name = Some(v.to_string());
         } else {
-            spec.tags
-                .push((Arc::from(k.as_str()), Arc::from(v.as_str())));
+            spec.tags.push((k, v));
         }
     }
     let timeout = p.get(JsString::from("timeout"), ctx)?;
@@ -1536,7 +1544,10 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
             reason: raw.reason,
             proto,
             headers: raw.headers,
-            body: (spec.response_type != ResponseType::None).then_some(body_bytes),
+            // Go gives 204 and 304 responses no body at all: k6's `res.body` is null then
+            // (a HEAD response or an empty 200 has an empty body instead).
+            body: (spec.response_type != ResponseType::None && !matches!(raw.status, 204 | 304))
+                .then_some(body_bytes),
             body_kind: BodyKind::Normal,
             url: current.shown.clone(),
             timings: raw.timings,

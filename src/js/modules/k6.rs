@@ -4,12 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use boa_engine::object::ObjectInitializer;
-use boa_engine::property::PropertyKey;
 use boa_engine::{Context, JsArgs, JsObject, JsResult, JsString, JsValue, NativeFunction};
 
 use crate::js::event_loop::interrupted_error;
+use crate::js::modules::encoding::go_error;
 use crate::js::runtime::vu_state;
-use crate::js::util::{arg_string, error, func, string_entries, to_rust_string, type_error};
+use crate::js::util::{arg_string, error, func, tag_entries, to_rust_string};
 use crate::metrics::sample::now_ns;
 
 pub const EXPORTS: &[&str] = &["check", "group", "sleep", "fail", "randomSeed"];
@@ -36,24 +36,44 @@ pub fn exports(ctx: &mut Context) -> JsResult<JsObject> {
 
 fn check(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let value = args.get_or_undefined(0).clone();
-    let Some(sets) = args.get_or_undefined(1).as_object() else {
-        return Ok(true.into());
+    // k6: a missing second argument is an error; any other value is turned into an object
+    // whose enumerable own keys are the checks (an array's indexes, a string's characters).
+    if args.len() < 2 {
+        return Err(go_error("no checks provided to `check`", ctx));
+    }
+    let sets = args[1].to_object(ctx)?;
+    let extra_tags: Vec<(Arc<str>, Arc<str>)> = match tag_entries(args.get_or_undefined(2), ctx)? {
+        Ok(t) => t,
+        Err(msg) => return Err(go_error(msg, ctx)),
     };
-    let extra_tags: Vec<(Arc<str>, Arc<str>)> = string_entries(args.get_or_undefined(2), ctx)?
-        .into_iter()
-        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
-        .collect();
     let vu = vu_state(ctx);
     if vu.borrow().phase == crate::js::runtime::Phase::Init {
         return Err(error("check() can't be used in the init context"));
     }
     let mut all = true;
-    for key in sets.own_property_keys(ctx)? {
-        let name = match &key {
-            PropertyKey::String(s) => s.to_std_string_escaped(),
-            PropertyKey::Index(i) => i.get().to_string(),
-            PropertyKey::Symbol(_) => continue,
-        };
+    // `Object.keys(sets)`: the enumerable own string keys, in order.
+    let object_ctor = ctx.intrinsics().constructors().object().constructor();
+    let keys_fn = object_ctor.get(JsString::from("keys"), ctx)?;
+    let keys = match keys_fn.as_callable() {
+        Some(f) => f.call(&object_ctor.into(), &[sets.clone().into()], ctx)?,
+        None => JsValue::undefined(),
+    };
+    let keys: Vec<String> = match keys.as_object() {
+        Some(arr) => {
+            let n = arr.get(JsString::from("length"), ctx)?.to_length(ctx)?;
+            let mut out = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                out.push(to_rust_string(&arr.get(i, ctx)?, ctx)?);
+            }
+            out
+        }
+        None => Vec::new(),
+    };
+    for name in keys {
+        let key = JsString::from(name.as_str());
+        if name.contains("::") {
+            return Err(go_error("group and check names may not contain '::'", ctx));
+        }
         let f = sets.get(key, ctx)?;
         // k6: a check function that throws counts as a failed check (its sample is
         // emitted), then the exception propagates and the remaining checks do not run.
@@ -89,8 +109,9 @@ fn check(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
 fn group(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let name = arg_string(args, 0, ctx)?;
     let Some(f) = args.get_or_undefined(1).as_callable() else {
-        return Err(type_error(
-            "group() expects a function as its second argument",
+        return Err(go_error(
+            "group() requires a callback as a second argument",
+            ctx,
         ));
     };
     // k6 refuses async callbacks: the group would end before their awaits.
@@ -103,10 +124,7 @@ fn group(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
         ));
     }
     if name.contains("::") {
-        return Err(error("group and check names may not contain '::'"));
-    }
-    if name.is_empty() {
-        return Err(error("group name can't be empty"));
+        return Err(go_error("group and check names may not contain '::'", ctx));
     }
     let vu = vu_state(ctx);
     let parent = {
@@ -115,7 +133,12 @@ fn group(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
             return Err(error("group() can't be used in the init context"));
         }
         let parent = st.group_path.clone();
-        st.group_path = format!("{parent}::{name}");
+        // k6's NewGroupPath: an empty name at the root stays at the root.
+        st.group_path = if parent.is_empty() && name.is_empty() {
+            String::new()
+        } else {
+            format!("{parent}::{name}")
+        };
         st.invalidate_tags();
         parent
     };

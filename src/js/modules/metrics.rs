@@ -7,8 +7,9 @@ use boa_engine::{
     Context, Finalize, JsArgs, JsData, JsObject, JsResult, JsString, JsValue, NativeFunction, Trace,
 };
 
+use crate::js::modules::encoding::go_error;
 use crate::js::runtime::{Phase, vu_state};
-use crate::js::util::{arg_string, error, string_entries, type_error};
+use crate::js::util::{arg_string, error, tag_entries, type_error};
 use crate::metrics::registry::Registry;
 use crate::metrics::sample::{MetricRef, MetricType, ValueType};
 
@@ -40,7 +41,7 @@ fn construct(args: &[JsValue], ctx: &mut Context, mtype: MetricType) -> JsResult
     let metric = shared
         .registry
         .register(&name, mtype, contains)
-        .map_err(|e| error(e.to_string()))?;
+        .map_err(|e| go_error(e.to_string(), ctx))?;
     Ok(CustomMetric { metric })
 }
 
@@ -89,10 +90,18 @@ fn add(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue>
         }
         _ => number,
     };
-    let extra: Vec<(Arc<str>, Arc<str>)> = string_entries(args.get_or_undefined(1), ctx)?
-        .into_iter()
-        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
-        .collect();
+    let extra: Vec<(Arc<str>, Arc<str>)> = match tag_entries(args.get_or_undefined(1), ctx)? {
+        Ok(t) => t,
+        Err(msg) => {
+            return Err(go_error(
+                format!(
+                    "cannot add tags for the '{}' custom metric: {msg}",
+                    metric.name
+                ),
+                ctx,
+            ));
+        }
+    };
     let vu = vu_state(ctx);
     let mut st = vu.borrow_mut();
     if st.phase == Phase::Init {
