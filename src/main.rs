@@ -193,7 +193,7 @@ struct RunArgs {
     /// Accepted for k6 compatibility (k6's pprof endpoints); rk6 serves none.
     #[arg(long)]
     profiling_enabled: bool,
-    /// Not supported by rk6 (source IPs for requests).
+    /// Source addresses of the VUs' requests: IPs, ranges (a-b) and CIDRs, comma-separated.
     #[arg(long)]
     local_ips: Option<String>,
     /// Not supported by rk6 (distributed execution).
@@ -275,6 +275,9 @@ fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
     }
     if let Some(u) = &a.user_agent {
         put("userAgent", json!(u));
+    }
+    if let Some(ips) = &a.local_ips {
+        put("localIPs", json!(ips));
     }
     if let Some(r) = a.rps {
         put("rps", json!(r));
@@ -384,8 +387,11 @@ fn build_request(a: &RunArgs) -> Result<RunRequest, (i32, String)> {
 
 /// Flags of k6 that rk6 cannot honour: refused clearly rather than ignored.
 fn unsupported_flag(a: &RunArgs) -> Result<(), String> {
+    // A bad `--local-ips` is a flag error in k6 (exit 255), not a configuration error.
+    if let Some(ips) = &a.local_ips {
+        rk6::http::local_ips::LocalIpPool::parse(ips).map_err(|e| e.to_string())?;
+    }
     let unsupported = [
-        ("--local-ips", a.local_ips.is_some()),
         ("--execution-segment", a.execution_segment.is_some()),
         (
             "--execution-segment-sequence",

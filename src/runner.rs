@@ -374,7 +374,7 @@ pub fn consolidate(
     }
     match script_options {
         Some(serde_json::Value::Object(o)) => {
-            let o = crate::options::canonical_option_keys(o);
+            let mut o = crate::options::canonical_option_keys(o);
             if let Some(key) = crate::options::first_unknown_script_option(o.keys()) {
                 crate::js::console::log(
                     crate::js::console::Level::Warn,
@@ -382,6 +382,8 @@ pub fn consolidate(
                     &[("error", &format!("json: unknown field \"{key}\""))],
                 );
             }
+            // Not a script option in k6: only `--local-ips`/`K6_LOCAL_IPS` set it.
+            o.remove("localIPs");
             check_script_options(req, &o)?;
             apply_layer(&mut merged, &o)
         }

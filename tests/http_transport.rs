@@ -501,3 +501,43 @@ fn tls_version_and_cipher_suites_options() {
         );
     }
 }
+
+const LOCAL_IPS: &str = r#"
+import http from 'k6/http';
+import exec from 'k6/execution';
+export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 3, iterations: 1 } } };
+export default function () {
+  const want = ['127.0.0.5', '127.0.0.6', '127.0.0.5'][exec.vu.idInTest - 1];
+  eq(`VU ${exec.vu.idInTest} source address`, http.get(`${__ENV.BASE}/ip`).json('origin'), want);
+}
+"#;
+
+/// `--local-ips`: VU n dials from entry (n-1) mod size of the pool, as on k6 v1.1.0 (the
+/// target echoes the peer address). An invalid pool is a flag error (255).
+#[test]
+fn local_ips_pick_each_vus_source_address() {
+    let t = target();
+    let base = base_url(&t);
+    let ws = Workspace::new();
+    let o = run(
+        &ws,
+        LOCAL_IPS,
+        &["--local-ips=127.0.0.5-127.0.0.6"],
+        &[("BASE", &base)],
+    );
+    o.assert_checks(3);
+    let o = run(
+        &ws,
+        LOCAL_IPS,
+        &["--local-ips=127.0.0.9-127.0.0.1"],
+        &[("BASE", &base)],
+    );
+    assert_eq!(o.run.code, 255);
+    assert!(
+        o.run
+            .stderr
+            .contains("negative IP range: 127.0.0.9-127.0.0.1"),
+        "{}",
+        o.run.stderr
+    );
+}

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod form;
 pub mod gjson;
 pub mod hosts;
+pub mod local_ips;
 pub mod rate_limit;
 pub mod timed_io;
 pub mod transport;

@@ -42,6 +42,8 @@ pub struct TransportConfig {
     pub blacklisted_ips: Vec<ipnet::IpNet>,
     /// The `rps` option, shared by every VU.
     pub rate_limit: Option<RequestRateLimit>,
+    /// `--local-ips`: each VU's source address.
+    pub local_ips: Option<super::local_ips::LocalIpPool>,
     pub no_connection_reuse: bool,
     pub no_vu_connection_reuse: bool,
 }
@@ -73,6 +75,7 @@ impl TransportConfig {
             blocked_hostnames: options.blocked_hostnames.clone(),
             blacklisted_ips: options.blacklisted_ips.clone(),
             rate_limit: RequestRateLimit::new(options.rps),
+            local_ips: options.local_ips.clone(),
             no_connection_reuse: options.no_connection_reuse,
             no_vu_connection_reuse: options.no_vu_connection_reuse,
         }))
@@ -493,11 +496,14 @@ fn cipher_suite_name(s: rustls::CipherSuite) -> &'static str {
 /// Dials the addresses in turn until one answers, within one dial timeout for all, as Go's
 /// dialer does: `localhost` may resolve to `::1` first while the server listens on
 /// 127.0.0.1 only. All failing gives the first address's error.
-async fn dial(addrs: &[SocketAddr]) -> Result<(TcpStream, SocketAddr), HttpError> {
+async fn dial(
+    addrs: &[SocketAddr],
+    local_ip: Option<std::net::IpAddr>,
+) -> Result<(TcpStream, SocketAddr), HttpError> {
     let deadline = tokio::time::Instant::now() + DIAL_TIMEOUT;
     let mut first_error: Option<HttpError> = None;
     for &addr in addrs {
-        let error = match timeout_at(deadline, TcpStream::connect(addr)).await {
+        let error = match timeout_at(deadline, connect_from(addr, local_ip)).await {
             Ok(Ok(tcp)) => return Ok((tcp, addr)),
             Ok(Err(e)) => errors::dial_error(addr, &e),
             Err(_) => errors::dial_timeout(addr),
@@ -512,6 +518,23 @@ async fn dial(addrs: &[SocketAddr]) -> Result<(TcpStream, SocketAddr), HttpError
         .unwrap_or_else(|| HttpError::new(errors::DNS_NO_SUCH_HOST, "lookup: no such host")))
 }
 
+/// A TCP connection to `addr`, from `local_ip` when `--local-ips` gave the VU one.
+async fn connect_from(
+    addr: SocketAddr,
+    local_ip: Option<std::net::IpAddr>,
+) -> std::io::Result<TcpStream> {
+    let Some(ip) = local_ip else {
+        return TcpStream::connect(addr).await;
+    };
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind(SocketAddr::new(ip, 0))?;
+    socket.connect(addr).await
+}
+
 struct Connected {
     conn: Conn,
     timings: Timings,
@@ -523,13 +546,16 @@ async fn connect(
     key: &PoolKey,
     cfg: &TransportConfig,
     t0: Instant,
+    local_ip: Option<std::net::IpAddr>,
 ) -> Result<Connected, (HttpError, Timings)> {
     let mut timings = Timings::default();
     let addrs = resolve(&key.host, key.port, cfg)
         .await
         .map_err(|e| (e, Timings::default()))?;
     let t_dial = Instant::now();
-    let (tcp, addr) = dial(&addrs).await.map_err(|e| (e, Timings::default()))?;
+    let (tcp, addr) = dial(&addrs, local_ip)
+        .await
+        .map_err(|e| (e, Timings::default()))?;
     let _ = tcp.set_nodelay(true);
     let local = tcp.local_addr().ok();
     let t_connected = Instant::now();
@@ -641,6 +667,7 @@ async fn round_trip(
     pooled: Option<Conn>,
     req: PreparedRequest,
     cfg: Arc<TransportConfig>,
+    local_ip: Option<std::net::IpAddr>,
 ) -> Outcome {
     let t0 = Instant::now();
     let PreparedRequest {
@@ -660,7 +687,7 @@ async fn round_trip(
         ),
         // Boxed: the connect future (TLS handshake included) is large and only needed for a
         // new connection; inline it would be part of, and moved with, every request's task.
-        None => match timeout_at(deadline, Box::pin(connect(&key, &cfg, t0))).await {
+        None => match timeout_at(deadline, Box::pin(connect(&key, &cfg, t0, local_ip))).await {
             Ok(Ok(c)) => (c.conn, c.timings, true),
             Ok(Err((e, t))) => return (Err(FailedRequest::new(e, t)), None),
             Err(_) => {
@@ -821,14 +848,19 @@ pub struct Transport {
     cfg: Arc<TransportConfig>,
     pub pool: Pool,
     rt: tokio::runtime::Handle,
+    /// This VU's source address (`--local-ips`).
+    local_ip: Option<std::net::IpAddr>,
 }
 
 impl Transport {
-    pub fn new(cfg: Arc<TransportConfig>, rt: tokio::runtime::Handle) -> Transport {
+    /// `vu_id` (1-based) picks the VU's source address from `--local-ips`.
+    pub fn new(cfg: Arc<TransportConfig>, rt: tokio::runtime::Handle, vu_id: u64) -> Transport {
+        let local_ip = cfg.local_ips.as_ref().and_then(|p| p.for_vu(vu_id));
         Transport {
             cfg,
             pool: Pool::default(),
             rt,
+            local_ip,
         }
     }
 
@@ -871,11 +903,12 @@ impl Transport {
             self.pool.take(&req.key)
         };
         let cfg = self.cfg.clone();
+        let local_ip = self.local_ip;
         let key = req.key.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.rt.spawn(async move {
             let outcome = tokio::select! {
-                o = round_trip(pooled, req, cfg) => o,
+                o = round_trip(pooled, req, cfg, local_ip) => o,
                 _ = signal.cancelled() => {
                     let mut f = FailedRequest::new(
                         HttpError::new(errors::GENERIC, "context canceled"),

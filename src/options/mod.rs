@@ -71,6 +71,8 @@ pub struct Options {
     pub blacklisted_ips: Vec<ipnet::IpNet>,
     /// `tlsVersion` and `tlsCipherSuites`.
     pub tls: crate::tls::TlsOptions,
+    /// `--local-ips` / `K6_LOCAL_IPS` (not a script option in k6).
+    pub local_ips: Option<crate::http::local_ips::LocalIpPool>,
     /// Requests per second across all VUs; 0 is no limit.
     pub rps: u64,
     pub system_tags: Option<Vec<String>>,
@@ -285,6 +287,12 @@ impl Options {
             )?)
             .map_err(ConfigError)?,
             rps: get_u64(&raw, "rps")?.unwrap_or(0),
+            local_ips: match raw.get("localIPs").and_then(Value::as_str) {
+                Some(s) if !s.is_empty() => {
+                    Some(crate::http::local_ips::LocalIpPool::parse(s).map_err(ConfigError)?)
+                }
+                _ => None,
+            },
             tls: crate::tls::TlsOptions::from_options(
                 raw.get("tlsVersion"),
                 raw.get("tlsCipherSuites"),
@@ -564,6 +572,7 @@ pub fn layer_from_env(
             ),
             "K6_PAUSED" => ("paused", boolean(k, v)?),
             "K6_RPS" => ("rps", num(k, v)?),
+            "K6_LOCAL_IPS" => ("localIPs", json!(v)),
             "K6_BLOCK_HOSTNAMES" => ("blockHostnames", comma_list(v)),
             "K6_BLACKLIST_IPS" => ("blacklistIPs", comma_list(v)),
             _ => continue,

@@ -200,9 +200,12 @@ pub fn http_state(ctx: &mut Context) -> HttpRef {
         return s.clone();
     }
     let vu = vu_state(ctx);
-    let shared = vu.borrow().shared.clone();
+    let (shared, vu_id) = {
+        let v = vu.borrow();
+        (v.shared.clone(), v.id)
+    };
     let state = Rc::new(RefCell::new(HttpState {
-        transport: Transport::new(shared.http_config.clone(), shared.tokio.clone()),
+        transport: Transport::new(shared.http_config.clone(), shared.tokio.clone(), vu_id),
         jar: Rc::new(RefCell::new(Jar::new())),
         callback: Some(ExpectedStatuses::default_range()),
         response_proto: None,
