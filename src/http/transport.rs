@@ -958,9 +958,9 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
         };
-        let (_, addr) = super::dial(&[refused_addr, live_addr]).await.unwrap();
+        let (_, addr) = super::dial(&[refused_addr, live_addr], None).await.unwrap();
         assert_eq!(addr, live_addr);
-        let e = super::dial(&[refused_addr]).await.unwrap_err();
+        let e = super::dial(&[refused_addr], None).await.unwrap_err();
         assert_eq!(e.code, crate::http::errors::DIAL_REFUSED);
     }
 
