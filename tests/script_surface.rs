@@ -329,7 +329,7 @@ export default function () { console.log('hello'); }
 /// k6 v1.1.0's `--log-format` and `--log-output`, its exit code 255 for a bad flag, and
 /// the last of a repeated flag winning. Deliberate differences: rk6 refuses (255) what it
 /// cannot honour where k6 would act or fall back silently (`--log-format=xml` is text in k6,
-/// `loki=` logs to Loki, `--local-ips` and `--execution-segment` work there).
+/// `loki=` logs to Loki, `--execution-segment` works there); a bad `--local-ips` is a flag error.
 #[test]
 fn log_format_log_output_and_flag_errors_match_k6() {
     let ws = Workspace::new();
@@ -384,7 +384,7 @@ fn log_format_log_output_and_flag_errors_match_k6() {
         "--bogus",
         "--log-format=xml",
         "--log-output=loki=http://127.0.0.1:1",
-        "--local-ips=127.0.0.1",
+        "--local-ips=not-an-ip",
         "--execution-segment=0:1/2",
     ] {
         let r = run_script(&ws, LOGS, &[bad], &[]);
