@@ -344,48 +344,18 @@ fn dns_json(v: Option<&Value>) -> Value {
     json!({"ttl": field("ttl"), "select": field("select"), "policy": field("policy")})
 }
 
-/// k6's `lib.Options` fields in the order `exec.test.options` shows them (the execution
-/// shortcuts `vus`, `duration`, `iterations` and `stages` are gone: they became scenarios).
-const TEST_OPTION_KEYS: &[&str] = &[
-    "paused",
-    "scenarios",
-    "executionSegment",
-    "executionSegmentSequence",
-    "noSetup",
-    "setupTimeout",
-    "noTeardown",
-    "teardownTimeout",
-    "rps",
-    "dns",
-    "maxRedirects",
-    "userAgent",
-    "batch",
-    "batchPerHost",
-    "httpDebug",
-    "insecureSkipTLSVerify",
-    "tlsCipherSuites",
-    "tlsVersion",
-    "tlsAuth",
-    "throw",
-    "thresholds",
-    "blacklistIPs",
-    "blockHostnames",
-    "hosts",
-    "noConnectionReuse",
-    "noVUConnectionReuse",
-    "minIterationDuration",
-    "cloud",
-    "ext",
-    "summaryTrendStats",
-    "summaryTimeUnit",
-    "systemTags",
-    "tags",
-    "metricSamplesBufferSize",
-    "noCookiesReset",
-    "discardResponseBodies",
-    "consoleOutput",
-    "localIPs",
-];
+/// The execution shortcuts: `exec.test.options` does not show them (they became scenarios).
+const EXECUTION_SHORTCUTS: &[&str] = &["vus", "duration", "iterations", "stages"];
+
+/// k6's `lib.Options` fields in the order `exec.test.options` shows them: the script option
+/// keys without the execution shortcuts, then the CLI-only `consoleOutput` and `localIPs`.
+fn test_option_keys() -> impl Iterator<Item = &'static str> {
+    INSPECT_KEYS
+        .iter()
+        .copied()
+        .filter(|k| !EXECUTION_SHORTCUTS.contains(k))
+        .chain(["consoleOutput", "localIPs"])
+}
 
 /// The system tags k6 enables by default, as `exec.test.options.systemTags` lists them (and
 /// the CSV output's tag columns).
@@ -412,7 +382,8 @@ impl Options {
     /// and the defaults k6 fills in (`summaryTrendStats`, `systemTags`).
     pub fn test_options_json(&self) -> Value {
         let mut out = Map::new();
-        for key in TEST_OPTION_KEYS {
+        for key in test_option_keys() {
+            let key = &key;
             let raw = self.raw.get(*key).filter(|v| !v.is_null());
             if *key == "cloud" && raw.is_none() {
                 continue; // `omitempty` in k6's options
