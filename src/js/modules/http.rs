@@ -889,6 +889,31 @@ struct HopReport<'a> {
     received: u64,
 }
 
+impl<'a> HopReport<'a> {
+    /// A hop that failed before anything was sent (no connection, no bytes).
+    fn failed(
+        method: &'a str,
+        url: &'a str,
+        error: &'a HttpError,
+        timings: &'a Timings,
+        expected: Option<bool>,
+    ) -> Self {
+        HopReport {
+            method,
+            url,
+            status: 0,
+            proto: None,
+            error: Some(error),
+            timings,
+            tls: None,
+            remote: None,
+            expected,
+            sent: 0,
+            received: 0,
+        }
+    }
+}
+
 /// Emits the samples of one request hop and accounts its bytes to the iteration.
 fn emit_request_samples(ctx: &mut Context, spec: &RequestSpec, hop: &HopReport<'_>) {
     let http = http_state(ctx);
@@ -1194,19 +1219,7 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
             emit_request_samples(
                 &mut ctx.borrow_mut(),
                 &spec,
-                &HopReport {
-                    method: &spec.method,
-                    url: shown,
-                    status: 0,
-                    proto: None,
-                    error: Some(error),
-                    timings: &timings,
-                    tls: None,
-                    remote: None,
-                    expected,
-                    sent: 0,
-                    received: 0,
-                },
+                &HopReport::failed(&spec.method, shown, error, &timings, expected),
             );
             let mut data = failed_response(
                 ctx,
@@ -1271,19 +1284,7 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                 emit_request_samples(
                     &mut ctx.borrow_mut(),
                     &spec,
-                    &HopReport {
-                        method: &method,
-                        url: &tagged_url,
-                        status: 0,
-                        proto: None,
-                        error: Some(&e),
-                        timings: &timings,
-                        tls: None,
-                        remote: None,
-                        expected,
-                        sent: 0,
-                        received: 0,
-                    },
+                    &HopReport::failed(&method, &tagged_url, &e, &timings, expected),
                 );
                 return failed_response(
                     ctx,
@@ -1483,19 +1484,7 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                     emit_request_samples(
                         &mut ctx.borrow_mut(),
                         &spec,
-                        &HopReport {
-                            method: &method,
-                            url: &shown,
-                            status: 0,
-                            proto: None,
-                            error: Some(&e),
-                            timings: &timings,
-                            tls: None,
-                            remote: None,
-                            expected,
-                            sent: 0,
-                            received: 0,
-                        },
+                        &HopReport::failed(&method, &shown, &e, &timings, expected),
                     );
                     return failed_response(
                         ctx,
