@@ -22,6 +22,7 @@ use crate::metrics::engine::MetricsEngine;
 use crate::metrics::registry::{BuiltinMetrics, Registry, ThresholdIndex};
 use crate::metrics::sample::{Sample, SampleBatch, TagSet, now_ns};
 use crate::metrics::summary::SummaryOptions;
+use crate::metrics::threshold_board::ThresholdBoard;
 use crate::metrics::thresholds::ThresholdsConfig;
 use crate::options::{Layer, Options, apply_layer};
 use crate::output::{Output, OutputContext, OutputReport};
@@ -545,7 +546,8 @@ fn start_output(mut out: Box<dyn Output>, stop_deadline: Duration) -> anyhow::Re
 /// snapshot requests from the REST API.
 struct PipelineInputs {
     samples: Receiver<SampleBatch>,
-    finish: Receiver<()>,
+    /// The test's duration, once every VU is done.
+    finish: Receiver<Duration>,
     queries: Receiver<crate::api::MetricsQuery>,
 }
 
@@ -583,9 +585,14 @@ fn spawn_pipeline(
                         Ok(batch) => deliver(&mut engine, &mut outputs, batch),
                         Err(_) => break,
                     },
-                    recv(finish) -> _ => {
+                    recv(finish) -> elapsed => {
                         while let Ok(batch) = rx.try_recv() {
                             deliver(&mut engine, &mut outputs, batch);
+                        }
+                        // k6 finalizes the thresholds before it stops the outputs, so the
+                        // outputs that write threshold state flush the final verdicts.
+                        if evaluate && let Ok(elapsed) = elapsed {
+                            engine.evaluate_thresholds_final(elapsed);
                         }
                         break;
                     },
@@ -643,9 +650,13 @@ fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Out
                 crate::output::timestream::TimestreamOutput::new(arg, ctx)
                     .map_err(|e| RunError::config(format!("{e:#}")))?,
             ),
+            crate::output::prometheus_rw::NAME => Box::new(
+                crate::output::prometheus_rw::PrometheusRwOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(format!("{e:#}")))?,
+            ),
             other => {
                 return Err(RunError::config(format!(
-                    "invalid output type '{other}', available types are: csv, influxdb, json, timestream"
+                    "invalid output type '{other}', available types are: csv, experimental-prometheus-rw, influxdb, json, timestream"
                 )));
             }
         };
@@ -807,11 +818,18 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     *shared.shared_arrays.lock() = shared_arrays;
 
     // Outputs and the metrics pipeline.
+    // As in k6, outputs see no thresholds with --no-thresholds.
+    let threshold_board = Arc::new(if req.no_thresholds {
+        ThresholdBoard::default()
+    } else {
+        ThresholdBoard::new(&thresholds)
+    });
     let out_ctx = OutputContext {
         registry: registry.clone(),
         test_run_id: format!("{:x}", now_ns()),
         config_file: req.config_file.clone(),
         env: Arc::new(req.env.clone()),
+        thresholds: threshold_board.clone(),
     };
     let outputs = make_outputs(&req.outputs, &out_ctx)?;
     let descriptions: Vec<String> = outputs.iter().map(|o| o.description()).collect();
@@ -864,8 +882,11 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         )));
     }
     thresholds.validate(&registry).map_err(RunError::config)?;
-    let engine = MetricsEngine::new(registry.clone(), thresholds);
-    let (finish_tx, finish_rx) = bounded::<()>(1);
+    let mut engine = MetricsEngine::new(registry.clone(), thresholds);
+    if !threshold_board.is_empty() {
+        engine.publish_thresholds_to(threshold_board);
+    }
+    let (finish_tx, finish_rx) = bounded::<Duration>(1);
     let (query_tx, query_rx) = unbounded::<crate::api::MetricsQuery>();
     let pipeline = spawn_pipeline(
         engine,
@@ -1161,7 +1182,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     let test_failed = shared.counters.test_failed.load(Ordering::Relaxed);
     // Every VU reported its activation done after sending its samples, so everything sent
     // so far is ahead of this finish signal in the channel order.
-    let _ = finish_tx.send(());
+    let _ = finish_tx.send(elapsed);
     let PipelineResult {
         mut engine,
         reports,

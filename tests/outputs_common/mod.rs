@@ -159,6 +159,7 @@ pub fn context(env: &[(&str, &str)]) -> (OutputContext, Arc<BuiltinMetrics>) {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<HashMap<_, _>>(),
         ),
+        thresholds: Arc::default(),
     };
     (ctx, Arc::new(b))
 }
