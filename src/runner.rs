@@ -650,13 +650,21 @@ fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Out
                 crate::output::timestream::TimestreamOutput::new(arg, ctx)
                     .map_err(|e| RunError::config(format!("{e:#}")))?,
             ),
+            crate::output::clickhouse::NAME => Box::new(
+                crate::output::clickhouse::ClickHouseOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(format!("{e:#}")))?,
+            ),
+            crate::output::timescaledb::NAME => Box::new(
+                crate::output::timescaledb::TimescaleDbOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(format!("{e:#}")))?,
+            ),
             crate::output::prometheus_rw::NAME => Box::new(
                 crate::output::prometheus_rw::PrometheusRwOutput::new(arg, ctx)
                     .map_err(|e| RunError::config(format!("{e:#}")))?,
             ),
             other => {
                 return Err(RunError::config(format!(
-                    "invalid output type '{other}', available types are: csv, experimental-prometheus-rw, influxdb, json, timestream"
+                    "invalid output type '{other}', available types are: clickhouse, csv, experimental-prometheus-rw, influxdb, json, timescaledb, timestream"
                 )));
             }
         };

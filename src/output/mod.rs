@@ -52,10 +52,12 @@ pub trait Output: Send {
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport>;
 }
 
+pub mod clickhouse;
 pub mod csv;
 pub mod http_client;
 pub mod influxdb;
 pub mod prometheus_rw;
+pub mod timescaledb;
 pub mod timestream;
 pub mod writer_pool;
 

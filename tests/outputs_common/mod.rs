@@ -353,3 +353,43 @@ pub fn check_write_records_body(body: &[u8]) -> (Vec<String>, Vec<String>) {
     }
     (problems, keys)
 }
+
+/// GET (or POST with a body) on a fresh current-thread runtime.
+pub fn http(url: &str, post: Option<&str>) -> Result<(u16, String), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use http_body_util::BodyExt;
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<http_body_util::Full<Bytes>>();
+        let req = match post {
+            Some(b) => hyper::Request::post(url)
+                .body(http_body_util::Full::new(Bytes::from(b.to_string()))),
+            None => hyper::Request::get(url).body(http_body_util::Full::new(Bytes::new())),
+        }
+        .unwrap();
+        let resp = tokio::time::timeout(std::time::Duration::from_secs(10), client.request(req))
+            .await
+            .map_err(|_| "timeout".to_string())?
+            .map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    })
+}
+
+/// The real k6 binary, for side-by-side checks: `$RK6_K6` or the venv `.ci/setup-outputs.sh`
+/// installs k6 v1.1.0 into.
+pub fn k6_binary() -> std::path::PathBuf {
+    std::env::var("RK6_K6")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from("/opt/k6/bin/k6"))
+}

@@ -1,0 +1,391 @@
+//! The `clickhouse` output against a real ClickHouse server over its HTTP interface: Debian
+//! bookworm's `clickhouse-server` 18.16 (installed by `.ci/setup-outputs.sh`; the test starts
+//! it on free 127.0.0.1 ports with a temporary config), which gets the legacy layout, and
+//! scripted endpoints for ClickHouse's error answers, outages and slowness.
+
+mod outputs_common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use outputs_common::*;
+use rk6::output::clickhouse::ClickHouseOutput;
+use rk6::output::{Output, OutputReport};
+
+#[path = "common/mod.rs"]
+mod common;
+
+fn clickhouse_binary() -> PathBuf {
+    std::env::var("RK6_CLICKHOUSE_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("/usr/sbin/clickhouse-server"))
+}
+
+struct ClickHouse {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl ClickHouse {
+    fn start() -> Self {
+        let mut me = ClickHouse {
+            child: None,
+            dir: tempfile::tempdir().unwrap(),
+            port: free_port(),
+        };
+        me.launch();
+        me
+    }
+
+    fn launch(&mut self) {
+        let bin = clickhouse_binary();
+        assert!(
+            bin.exists(),
+            "clickhouse-server not found at {}: run .ci/setup-outputs.sh (or set RK6_CLICKHOUSE_SERVER)",
+            bin.display()
+        );
+        let d = self.dir.path();
+        std::fs::write(
+            d.join("config.xml"),
+            format!(
+                r#"<?xml version="1.0"?>
+<yandex>
+  <logger><level>error</level><console>1</console></logger>
+  <http_port>{http}</http_port>
+  <tcp_port>{tcp}</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>{d}/data/</path>
+  <tmp_path>{d}/tmp/</tmp_path>
+  <users_config>{d}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>5368709</mark_cache_size>
+</yandex>
+"#,
+                http = self.port,
+                tcp = free_port(),
+                d = d.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("users.xml"),
+            r#"<?xml version="1.0"?>
+<yandex>
+  <profiles><default></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+"#,
+        )
+        .unwrap();
+        let child = Command::new(&bin)
+            .arg(format!("--config-file={}", d.join("config.xml").display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok((200, _)) = http(&format!("{}/ping", self.url()), None) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "clickhouse-server did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Rows of a query as tab-separated fields.
+    fn query(&self, q: &str) -> Vec<Vec<String>> {
+        let (status, text) = http(&format!("{}/", self.url()), Some(q)).unwrap();
+        assert_eq!(status, 200, "{q}: {text}");
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect()
+    }
+
+    fn count_by_metric(&self, table: &str) -> BTreeMap<String, u64> {
+        self.query(&format!(
+            "SELECT metric, count() FROM {table} GROUP BY metric FORMAT TabSeparated"
+        ))
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+        .collect()
+    }
+}
+
+impl Drop for ClickHouse {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+const SCRIPT: &str = r#"
+import http from 'k6/http';
+import { check, group } from 'k6';
+export const options = {
+  vus: 2, iterations: 20,
+  thresholds: { http_req_failed: ['rate<0.01'], checks: ['rate>0.5'] },
+};
+export default function () {
+  group('api', () => {
+    const r = http.get(`${__ENV.BASE}/get?x=1`, { tags: { name: 'get' } });
+    check(r, { 'is 200': (x) => x.status === 200 });
+  });
+  http.get(`${__ENV.BASE}/status/404`);
+}
+"#;
+
+/// `rk6 run --out clickhouse=...` creates the database and tables (the legacy layout on
+/// 18.16), stores every sample exactly once with its tags and metadata, and the thresholds'
+/// final state.
+#[test]
+fn binary_run_stores_every_sample_and_the_thresholds() {
+    let ch = ClickHouse::start();
+    let t = common::target();
+    let base = common::base_url(&t);
+    let ws = common::Workspace::new();
+    let out = format!("--out=clickhouse={}/k6test", ch.url());
+    let r = common::run_script(
+        &ws,
+        SCRIPT,
+        &[&out],
+        &[
+            ("BASE", &base),
+            ("K6_CLICKHOUSE_PUSH_INTERVAL", "200ms"),
+            ("K6_CLICKHOUSE_TEST_RUN_ID", "run-1"),
+        ],
+    );
+    assert_eq!(r.code, 99, "stderr: {}", r.stderr);
+    let points = common::points(&ws.path("out.json"));
+    let expected: BTreeMap<String, u64> = common::counts_by_metric(&points)
+        .into_iter()
+        .map(|(k, v)| (k, v as u64))
+        .collect();
+    assert_eq!(
+        ch.count_by_metric("k6test.samples"),
+        expected,
+        "{}",
+        r.stderr
+    );
+
+    let desc = ch.query("DESCRIBE TABLE k6test.samples FORMAT TabSeparated");
+    let types: Vec<(String, String)> = desc.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    assert!(
+        types.contains(&("ts".into(), "DateTime('UTC')".into())),
+        "{types:?}"
+    );
+    assert!(
+        types.contains(&("tags.key".into(), "Array(String)".into())),
+        "{types:?}"
+    );
+
+    // Tags and metadata as the JSON output has them, times to the microsecond.
+    let rows = ch.query(
+        "SELECT tags.key, tags.value, metadata.key, test_run_id, toUnixTimestamp(ts) * 1000000 + ts_us
+         FROM k6test.samples WHERE metric = 'http_req_duration'
+           AND tags.value[indexOf(tags.key, 'status')] = '404' ORDER BY ts, ts_us LIMIT 1 FORMAT TabSeparated",
+    );
+    let p = points
+        .iter()
+        .find(|p| p["metric"] == "http_req_duration" && p["data"]["tags"]["status"] == "404")
+        .unwrap();
+    let mut keys: Vec<&String> = p["data"]["tags"].as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        rows[0][0],
+        format!(
+            "[{}]",
+            keys.iter()
+                .map(|k| format!("'{k}'"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    );
+    assert_eq!(rows[0][2], "['iter','vu']");
+    assert_eq!(rows[0][3], "run-1");
+
+    let th = ch.query(
+        "SELECT metric, threshold, argMax(last_failed, toUInt64(ts) * 1000000 + ts_us) FROM k6test.thresholds
+         WHERE test_run_id = 'run-1' GROUP BY metric, threshold ORDER BY metric FORMAT TabSeparated",
+    );
+    assert_eq!(
+        th,
+        vec![
+            vec!["checks".to_string(), "rate>0.5".into(), "0".into()],
+            vec![
+                "http_req_failed".to_string(),
+                "rate<0.01".into(),
+                "1".into()
+            ],
+        ]
+    );
+}
+
+fn run_output(
+    url: &str,
+    env: &[(&str, &str)],
+    mid_run: impl FnOnce(),
+    deadline: Duration,
+) -> OutputReport {
+    let mut env = env.to_vec();
+    env.push(("K6_CLICKHOUSE_PUSH_INTERVAL", "50ms"));
+    let (ctx, b) = context(&env);
+    let batches = request_batches(&b, 300, None);
+    let mut out = ClickHouseOutput::new(Some(url), &ctx).unwrap();
+    out.start().unwrap();
+    let half = batches.len() / 2;
+    for batch in &batches[..half] {
+        out.add_batch(batch);
+    }
+    mid_run();
+    for batch in &batches[half..] {
+        out.add_batch(batch);
+    }
+    let r = out.stop(deadline).unwrap();
+    assert_eq!(r.produced, count_by_metric(&batches).values().sum::<u64>());
+    assert_eq!(r.produced, r.written + r.rejected + r.dropped, "{r:?}");
+    r
+}
+
+#[test]
+fn server_stopped_mid_run_then_restarted_holds_exactly_what_was_written() {
+    let mut ch = ClickHouse::start();
+    let url = format!("{}/k6mid", ch.url());
+    let r = run_output(
+        &url,
+        &[("K6_CLICKHOUSE_MAX_ATTEMPTS", "3")],
+        || {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                let (_, n) = http(
+                    &format!("{}/", ch.url()),
+                    Some("SELECT count() FROM k6mid.samples"),
+                )
+                .unwrap_or_default();
+                if n.trim().parse::<u64>().unwrap_or(0) > 0 {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            ch.stop();
+        },
+        Duration::from_secs(20),
+    );
+    assert!(r.written > 0 && r.dropped > 0, "{r:?}");
+    ch.launch();
+    let stored: u64 = ch.count_by_metric("k6mid.samples").values().sum();
+    assert_eq!(stored, r.written, "{r:?}");
+}
+
+/// A scripted ClickHouse HTTP interface: setup statements succeed (as 18.16 answers them),
+/// inserts into `samples` answer per `script(call_no)`.
+fn fake_clickhouse(
+    script: impl Fn(usize) -> (u16, &'static str, Duration) + Send + Sync + 'static,
+) -> TestServer {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let script = Arc::new(script);
+    let handler: Handler = Arc::new(move |req: Req| {
+        let (calls, script) = (calls.clone(), script.clone());
+        Box::pin(async move {
+            let q = url::form_urlencoded::parse(
+                req.path_and_query
+                    .split_once('?')
+                    .map(|(_, q)| q)
+                    .unwrap_or("")
+                    .as_bytes(),
+            )
+            .find(|(k, _)| k == "query")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+            if q.starts_with("SELECT version()") {
+                return Resp::new(200, "18.16.1\n");
+            }
+            if !q.starts_with("INSERT INTO `k6`.`samples`") {
+                return Resp::new(200, "");
+            }
+            let (status, body, delay) = script(calls.fetch_add(1, Ordering::SeqCst));
+            tokio::time::sleep(delay).await;
+            Resp::new(status, body)
+        })
+    });
+    TestServer::start(handler)
+}
+
+#[test]
+fn clickhouse_errors_are_retried_or_counted_by_code() {
+    // Too many parts (transient, as ClickHouse documents it) twice, then stored.
+    let server = fake_clickhouse(|n| {
+        if n < 2 {
+            (
+                500,
+                "Code: 252, e.displayText() = DB::Exception: Too many parts (300). Merges are processing significantly slower than inserts.",
+                Duration::ZERO,
+            )
+        } else {
+            (200, "", Duration::ZERO)
+        }
+    });
+    let r = run_output(
+        &format!("{}/k6", server.url()),
+        &[],
+        || {},
+        Duration::from_secs(30),
+    );
+    assert_eq!(r.written, r.produced, "{r:?}");
+
+    // Unknown table: fatal, every sample rejected with ClickHouse's message.
+    let server = fake_clickhouse(|_| {
+        (
+            404,
+            "Code: 60. DB::Exception: Table k6.samples does not exist. (UNKNOWN_TABLE)",
+            Duration::ZERO,
+        )
+    });
+    let r = run_output(
+        &format!("{}/k6", server.url()),
+        &[],
+        || {},
+        Duration::from_secs(30),
+    );
+    assert_eq!(r.rejected, r.produced, "{r:?}");
+    assert!(r.notes.iter().any(|n| n.contains("UNKNOWN_TABLE")), "{r:?}");
+
+    // Slower than the write timeout: retried, then dropped with the reason; the shutdown
+    // deadline bounds the stop (a guard against a hang, not a timing assertion).
+    let server = fake_clickhouse(|_| (200, "", Duration::from_secs(3600)));
+    let started = Instant::now();
+    let r = run_output(
+        &format!("{}/k6", server.url()),
+        &[
+            ("K6_CLICKHOUSE_WRITE_TIMEOUT", "100ms"),
+            ("K6_CLICKHOUSE_MAX_ATTEMPTS", "2"),
+        ],
+        || {},
+        Duration::from_secs(5),
+    );
+    assert!(started.elapsed() < Duration::from_secs(120));
+    assert_eq!(r.written, 0, "{r:?}");
+    assert_eq!(r.dropped, r.produced, "{r:?}");
+}
