@@ -93,12 +93,12 @@ mod tests {
         string(&mut b, "ab");
         assert_eq!(b, [2, b'a', b'b']);
         b.clear();
-        time(&mut b, Layout::Current, 1_500_000_123_456_789);
-        assert_eq!(b, 1_500_000_123_456i64.to_le_bytes());
+        time(&mut b, Layout::Current, 1_700_000_000_123_456_789);
+        assert_eq!(b, 1_700_000_000_123_456i64.to_le_bytes());
         b.clear();
-        time(&mut b, Layout::Legacy, 1_500_000_123_456_789);
-        assert_eq!(&b[..4], &1_500_000_123u32.to_le_bytes());
-        assert_eq!(&b[4..], &456u32.to_le_bytes());
+        time(&mut b, Layout::Legacy, 1_700_000_000_123_456_789);
+        assert_eq!(&b[..4], &1_700_000_000u32.to_le_bytes());
+        assert_eq!(&b[4..], &123_456u32.to_le_bytes());
         let t = TagSet::from_pairs([("a", "1"), ("b", "")]);
         b.clear();
         tags(&mut b, Layout::Current, Some(&t));

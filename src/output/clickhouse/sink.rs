@@ -115,12 +115,19 @@ impl ClickHouseSink {
         })
     }
 
-    /// Runs one statement with `body` as its data; the answer's text or the write outcome.
-    async fn post(&self, query: &str, body: Vec<u8>) -> Result<String, WriteOutcome> {
-        let q = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("query", query)
-            .finish();
-        let uri: hyper::Uri = format!("{}/?{q}", self.cfg.addr)
+    /// Runs one statement with `data` as its input (the statement in the URL, the data as
+    /// the body; a statement without data is the body, since old servers refuse a POST
+    /// without a length); the answer's text or the write outcome.
+    async fn post(&self, query: &str, data: Vec<u8>) -> Result<String, WriteOutcome> {
+        let (uri, body) = if data.is_empty() {
+            (format!("{}/", self.cfg.addr), query.as_bytes().to_vec())
+        } else {
+            let q = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("query", query)
+                .finish();
+            (format!("{}/?{q}", self.cfg.addr), data)
+        };
+        let uri: hyper::Uri = uri
             .parse()
             .map_err(|e| WriteOutcome::Fatal(format!("invalid ClickHouse URL: {e}")))?;
         let req = hyper::Request::post(uri)
