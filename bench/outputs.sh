@@ -12,9 +12,9 @@ cd "$HERE/.."
 SAMPLES=${SAMPLES:-1000000}
 PROFILE=${PROFILE:-release}
 if [ "$PROFILE" = release ]; then
-  cargo build --release --example outputs; BIN=target/release/examples/outputs
+  [ "${SKIP_BUILD:-}" = 1 ] || cargo build --release --example outputs; BIN=target/release/examples/outputs
 else
-  cargo build --example outputs; BIN=target/debug/examples/outputs
+  [ "${SKIP_BUILD:-}" = 1 ] || cargo build --example outputs; BIN=target/debug/examples/outputs
 fi
 W=$(mktemp -d); PIDS=()
 cleanup() {

@@ -151,11 +151,10 @@ impl Output for ClickHouseOutput {
             }
             use std::sync::atomic::Ordering::Relaxed;
             let requests = sink.requests.load(Relaxed);
-            if requests > 0 {
-                let bytes = sink.sent_bytes.load(Relaxed);
+            let bytes = sink.sent_bytes.load(Relaxed);
+            if let Some(per_request) = bytes.checked_div(requests) {
                 report.notes.push(format!(
-                    "{requests} inserts, {bytes} RowBinary bytes ({} bytes per request)",
-                    bytes / requests
+                    "{requests} inserts, {bytes} RowBinary bytes ({per_request} bytes per request)"
                 ));
             }
         }

@@ -152,12 +152,11 @@ impl Output for PrometheusRwOutput {
         if let Some(sink) = self.sink.take() {
             use std::sync::atomic::Ordering::Relaxed;
             let requests = sink.requests.load(Relaxed);
-            if requests > 0 {
-                let bytes = sink.sent_bytes.load(Relaxed);
+            let bytes = sink.sent_bytes.load(Relaxed);
+            if let Some(per_request) = bytes.checked_div(requests) {
                 report.notes.push(format!(
-                    "{} series, {requests} remote-write requests, {bytes} bytes ({} bytes per request)",
-                    self.book.lock().len(),
-                    bytes / requests
+                    "{} series, {requests} remote-write requests, {bytes} bytes ({per_request} bytes per request)",
+                    self.book.lock().len()
                 ));
             }
         }
