@@ -95,7 +95,8 @@ fn undownloadable_remote_imports_come_from_the_module_cache_or_fail_clearly() {
     assert!(
         r.stderr
             .contains("https://modules.example.test/lib/answer.js?v=1")
-            && r.stderr.contains("couldn't be retrieved from the resolved url")
+            && r.stderr
+                .contains("couldn't be retrieved from the resolved url")
             && r.stderr.contains("no copy in the module cache either")
             && r.stderr.contains("modules.example.test/lib/answer.js"),
         "stderr: {}",

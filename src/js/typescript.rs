@@ -8,6 +8,8 @@
 use std::path::Path;
 
 use oxc_allocator::Allocator;
+use oxc_ast::ast::{ClassBody, ClassElement, FormalParameter};
+use oxc_ast_visit::{Visit, VisitMut, walk, walk_mut};
 use oxc_codegen::Codegen;
 use oxc_parser::Parser;
 use oxc_semantic::SemanticBuilder;
@@ -63,6 +65,8 @@ fn strip_types(src: &str, url: &str) -> Result<String, String> {
         ));
     }
     let mut program = parsed.program;
+    let mut parameter_properties = ParameterProperties::default();
+    Visit::visit_program(&mut parameter_properties, &program);
     let scoping = SemanticBuilder::new()
         .with_excess_capacity(2.0)
         .with_enum_eval(true)
@@ -78,7 +82,39 @@ fn strip_types(src: &str, url: &str) -> Result<String, String> {
             &d.message,
         ));
     }
+    VisitMut::visit_program(&mut parameter_properties, &mut program);
     Ok(Codegen::new().build(&program).code)
+}
+
+/// esbuild turns `constructor(private x: T)` into a `this.x = x` assignment only; oxc, as
+/// TypeScript does, also declares a field `x;` at the top of the class, which changes the
+/// order of the object's keys (`JSON.stringify` shows it). The spans of the parameter
+/// properties are collected before the transform, and the fields declared for them after it
+/// are removed.
+#[derive(Default)]
+struct ParameterProperties {
+    spans: std::collections::HashSet<oxc_span::Span>,
+}
+
+impl<'a> Visit<'a> for ParameterProperties {
+    fn visit_formal_parameter(&mut self, it: &FormalParameter<'a>) {
+        if it.has_modifier()
+            && let Some(id) = it.pattern.get_binding_identifier()
+        {
+            self.spans.insert(id.span);
+        }
+        walk::walk_formal_parameter(self, it);
+    }
+}
+
+impl<'a> VisitMut<'a> for ParameterProperties {
+    fn visit_class_body(&mut self, it: &mut ClassBody<'a>) {
+        it.body.retain(|e| {
+            !matches!(e, ClassElement::PropertyDefinition(p)
+                if p.value.is_none() && self.spans.contains(&p.span))
+        });
+        walk_mut::walk_class_body(self, it);
+    }
 }
 
 /// 1-based line and 0-based column (in characters) of byte `offset`, as esbuild reports them.
@@ -111,6 +147,8 @@ mod tests {
         assert!(!js.contains("./t.ts") && !js.contains("./u.ts"), "{js}");
         assert!(js.contains("Color[Color[\"Red\"] = 0] = \"Red\""), "{js}");
         assert!(js.contains("this.value = value"), "{js}");
+        // No `value;` field declared for the parameter property (esbuild declares none).
+        assert!(!js.contains("\tvalue;"), "{js}");
         assert!(
             !js.contains(": number") && !js.contains("as number"),
             "{js}"
