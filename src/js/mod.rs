@@ -12,3 +12,4 @@ pub mod setup_data;
 pub mod stack;
 pub mod util;
 pub mod vu;
+pub mod websocket;
