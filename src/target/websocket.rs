@@ -13,7 +13,8 @@
 //! | `/ws/crocochat/{room}/` | CrocoChat: `SET_NAME`, `SAY`, `LEAVE` events, JSON broadcasts |
 //! | `/ws/broadcast/{room}` | relays every message to the room's other members |
 //!
-//! The server accepts the first subprotocol a client offers.
+//! The server accepts the first subprotocol a client offers, and answers the upgrade of any
+//! of them with `Set-Cookie: <value>` when asked with `?set-cookie=<value>`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,11 +53,30 @@ pub(crate) struct Rooms {
     next_member: AtomicU64,
 }
 
-/// A message for a room's members.
+/// A message for some of a room's members.
 struct Relay {
     from: u64,
-    to_sender: bool,
+    audience: Audience,
     message: Message,
+}
+
+/// Who gets a relayed message. Replies to the sender go through the room too, so each
+/// member receives everything in the order the server produced it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Everyone,
+    Others,
+    Sender,
+}
+
+impl Relay {
+    fn reaches(&self, member: u64) -> bool {
+        match self.audience {
+            Audience::Everyone => true,
+            Audience::Others => self.from != member,
+            Audience::Sender => self.from == member,
+        }
+    }
 }
 
 impl Rooms {
@@ -205,6 +225,12 @@ fn accept(req: &Req, upgrade: Option<OnUpgrade>, endpoint: Endpoint) -> Response
     if let Some(p) = protocol {
         headers.insert(header::SEC_WEBSOCKET_PROTOCOL, p);
     }
+    if let Some(cookie) = req
+        .query_param("set-cookie")
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        headers.insert(header::SET_COOKIE, cookie);
+    }
     response
 }
 
@@ -313,10 +339,10 @@ async fn room(ws: &mut Socket, rooms: &Rooms, key: &str, chat: bool) -> WsResult
     let (id, tx) = rooms.join(key);
     let mut rx = tx.subscribe();
     let mut name = format!("Anonymous {id}");
-    let relay = |to_sender: bool, message: Message| {
+    let relay = |audience: Audience, message: Message| {
         let _ = tx.send(Arc::new(Relay {
             from: id,
-            to_sender,
+            audience,
             message,
         }));
     };
@@ -332,7 +358,7 @@ async fn room(ws: &mut Socket, rooms: &Rooms, key: &str, chat: bool) -> WsResult
                     continue;
                 }
                 if !chat {
-                    relay(false, message);
+                    relay(Audience::Others, message);
                     continue;
                 }
                 let request: Value = match &message {
@@ -343,28 +369,26 @@ async fn room(ws: &mut Socket, rooms: &Rooms, key: &str, chat: bool) -> WsResult
                     Some("SET_NAME") => match request["new_name"].as_str() {
                         Some(new_name) => {
                             name = new_name.to_string();
-                            relay(true, chat_event("USER_JOINED", &name, format!("{name} joined the room")));
+                            relay(Audience::Everyone, chat_event("USER_JOINED", &name, format!("{name} joined the room")));
                         }
-                        None => ws.send(chat_error("SET_NAME needs a new_name string")).await?,
+                        None => relay(Audience::Sender, chat_error("SET_NAME needs a new_name string")),
                     },
                     Some("SAY") => match request["message"].as_str() {
-                        Some(text) => relay(true, chat_event("CHAT_MSG", &name, text.to_string())),
-                        None => ws.send(chat_error("SAY needs a message string")).await?,
+                        Some(text) => relay(Audience::Everyone, chat_event("CHAT_MSG", &name, text.to_string())),
+                        None => relay(Audience::Sender, chat_error("SAY needs a message string")),
                     },
                     Some("LEAVE") => {
-                        relay(false, chat_event("USER_LEFT", &name, format!("{name} left the room")));
+                        relay(Audience::Others, chat_event("USER_LEFT", &name, format!("{name} left the room")));
                         return close(ws, 1000, "").await;
                     }
-                    _ => {
-                        ws.send(chat_error(
-                            "expected a JSON object with an event of SET_NAME, SAY or LEAVE",
-                        ))
-                        .await?
-                    }
+                    _ => relay(
+                        Audience::Sender,
+                        chat_error("expected a JSON object with an event of SET_NAME, SAY or LEAVE"),
+                    ),
                 }
             }
             relayed = rx.recv() => match relayed {
-                Ok(r) if r.from != id || r.to_sender => ws.send(r.message.clone()).await?,
+                Ok(r) if r.reaches(id) => ws.send(r.message.clone()).await?,
                 Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => break,
             },
@@ -372,7 +396,7 @@ async fn room(ws: &mut Socket, rooms: &Rooms, key: &str, chat: bool) -> WsResult
     }
     if chat {
         relay(
-            false,
+            Audience::Others,
             chat_event("USER_LEFT", &name, format!("{name} left the room")),
         );
     }

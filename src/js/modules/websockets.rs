@@ -542,8 +542,12 @@ fn listen(
             };
             let c = &mut **cell.borrow_mut();
             let Some(event) = next else {
-                // The socket's task closes the connection itself (1000) when the VU stops.
+                // The socket's task closes the connection itself (1000) when the VU stops;
+                // its bytes still count, as k6's dialer counts them.
                 state.ready.set(CLOSED);
+                if let Some(control) = state.control.borrow().as_ref() {
+                    shared::account_bytes(c, control);
+                }
                 return Err(interrupted_error());
             };
             let event = event.unwrap_or(Event::Closed(Closed {
@@ -632,8 +636,23 @@ fn drop_connection(state: &SocketState) {
 }
 
 /// What Go's `err.Error()` gives for a JS exception.
+/// What Go's `err.Error()` gives for a JS exception: the error and where it was thrown
+/// (`Error: boom at file:///script.js:3:13`).
 fn exception_text(e: &boa_engine::JsError, ctx: &mut Context) -> String {
-    format_exception(e, ctx).trim_end().to_string()
+    let text = format_exception(e, ctx);
+    let mut lines = text.lines();
+    let head = lines.next().unwrap_or_default().to_string();
+    let place = lines.next().map(|l| {
+        let l = l.trim().trim_start_matches("at ");
+        match (l.rfind('('), l.ends_with(')')) {
+            (Some(i), true) => l[i + 1..l.len() - 1].to_string(),
+            _ => l.to_string(),
+        }
+    });
+    match place {
+        Some(p) if !p.is_empty() => format!("{head} at {p}"),
+        _ => head,
+    }
 }
 
 /// k6's `connectionClosedWithError`: once, CLOSED, then the error listeners (when there is
@@ -726,10 +745,9 @@ fn ws_send(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsVa
     if let Some(obj) = data.as_object() {
         let whole = if JsArrayBuffer::from_object(obj.clone()).is_ok() {
             binary_bytes(data, ctx)?
-        } else if JsTypedArray::from_object(obj.clone()).is_ok()
-            || JsDataView::from_object(obj.clone()).is_ok()
-        {
-            // k6 sends the view's whole buffer, not just the viewed bytes.
+        } else if JsTypedArray::from_object(obj.clone()).is_ok() {
+            // k6 sends the view's whole buffer, not just the viewed bytes (and refuses a
+            // DataView, which it sees as a plain object).
             let buffer = obj.get(JsString::from("buffer"), ctx)?;
             binary_bytes(&buffer, ctx)?
         } else {

@@ -510,7 +510,10 @@ fn connect(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue
         // k6 closes with 1001 (its deferred `socket.Close()`), which runs the close handlers.
         let _ = close_connection(&socket, &state, CLOSE_GOING_AWAY, ctx);
         finish(&state, &mut events, ctx);
-        session_ended(ctx);
+        // An interrupted VU's context is done: k6 drops the session's last sample then.
+        if !signal.is_cancelled() {
+            session_ended(ctx);
+        }
         return Err(e);
     }
     finish(&state, &mut events, ctx);
