@@ -79,15 +79,23 @@ impl Relay {
     }
 }
 
+/// A connection's place in a room.
+struct Member {
+    id: u64,
+    tx: broadcast::Sender<Arc<Relay>>,
+    rx: broadcast::Receiver<Arc<Relay>>,
+}
+
 impl Rooms {
-    fn join(&self, key: &str) -> (u64, broadcast::Sender<Arc<Relay>>) {
+    fn join(&self, key: &str) -> Member {
         let id = self.next_member.fetch_add(1, Ordering::Relaxed) + 1;
         let mut rooms = self.rooms.lock();
         let tx = rooms
             .entry(key.to_string())
             .or_insert_with(|| broadcast::channel(ROOM_BACKLOG).0)
             .clone();
-        (id, tx)
+        let rx = tx.subscribe();
+        Member { id, tx, rx }
     }
 
     /// Forgets a room nobody listens to any more.
@@ -209,11 +217,27 @@ fn accept(req: &Req, upgrade: Option<OnUpgrade>, endpoint: Endpoint) -> Response
         .and_then(|offered| offered.split(',').map(str::trim).find(|p| !p.is_empty()))
         .and_then(|p| HeaderValue::from_str(p).ok());
     let rooms = req.ctx.shared.rooms.clone();
+    // A room member joins before the 101 goes out, so what the room says after the client
+    // saw its handshake complete reaches it.
+    let member = match &endpoint {
+        Endpoint::Room { key, .. } => Some(rooms.join(key)),
+        _ => None,
+    };
     tokio::spawn(async move {
-        let Ok(upgraded) = upgrade.await else { return };
-        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+        let ws = match upgrade.await {
+            Ok(upgraded) => {
+                WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await
+            }
+            Err(_) => {
+                if let (Some(m), Endpoint::Room { key, .. }) = (member, &endpoint) {
+                    drop(m);
+                    rooms.leave(key);
+                }
+                return;
+            }
+        };
         // Errors here are the client going away; the target stays quiet about them.
-        let _ = serve(ws, endpoint, &rooms).await;
+        let _ = serve(ws, endpoint, member, &rooms).await;
     });
     let mut response = response::empty(StatusCode::SWITCHING_PROTOCOLS);
     let headers = response.headers_mut();
@@ -236,7 +260,12 @@ fn accept(req: &Req, upgrade: Option<OnUpgrade>, endpoint: Endpoint) -> Response
 
 type WsResult = Result<(), tokio_tungstenite::tungstenite::Error>;
 
-async fn serve(mut ws: Socket, endpoint: Endpoint, rooms: &Rooms) -> WsResult {
+async fn serve(
+    mut ws: Socket,
+    endpoint: Endpoint,
+    member: Option<Member>,
+    rooms: &Rooms,
+) -> WsResult {
     match endpoint {
         Endpoint::Echo => echo_messages(&mut ws).await,
         Endpoint::Headers(headers) => {
@@ -284,7 +313,10 @@ async fn serve(mut ws: Socket, endpoint: Endpoint, rooms: &Rooms) -> WsResult {
             close(&mut ws, 1000, "").await
         }
         Endpoint::Room { key, chat } => {
-            let result = room(&mut ws, rooms, &key, chat).await;
+            let result = match member {
+                Some(m) => room(&mut ws, m, chat).await,
+                None => Ok(()),
+            };
             rooms.leave(&key);
             result
         }
@@ -335,9 +367,8 @@ async fn wait_for_pong(
 }
 
 /// A member of a room: CrocoChat's JSON protocol (`chat`) or a plain relay.
-async fn room(ws: &mut Socket, rooms: &Rooms, key: &str, chat: bool) -> WsResult {
-    let (id, tx) = rooms.join(key);
-    let mut rx = tx.subscribe();
+async fn room(ws: &mut Socket, member: Member, chat: bool) -> WsResult {
+    let Member { id, tx, mut rx } = member;
     let mut name = format!("Anonymous {id}");
     let relay = |audience: Audience, message: Message| {
         let _ = tx.send(Arc::new(Relay {
@@ -405,4 +436,209 @@ async fn room(ws: &mut Socket, rooms: &Rooms, key: &str, chat: bool) -> WsResult
 
 fn chat_error(message: &str) -> Message {
     Message::text(json!({ "event": "ERROR", "message": message }).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use futures_util::{SinkExt as _, StreamExt as _};
+    use serde_json::Value;
+    use tokio::net::TcpStream;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    use tokio_tungstenite::{WebSocketStream, client_async};
+
+    use super::super::{BackgroundTarget, TargetConfig, spawn_background};
+
+    type Client = WebSocketStream<TcpStream>;
+
+    fn target() -> BackgroundTarget {
+        spawn_background(TargetConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+        })
+        .expect("target starts")
+    }
+
+    async fn connect_with(
+        t: &BackgroundTarget,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (Client, http::Response<Option<Vec<u8>>>) {
+        let mut req = format!("ws://{}{path}", t.local_addr())
+            .into_client_request()
+            .expect("request");
+        for (k, v) in headers {
+            req.headers_mut().insert(
+                http::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                v.parse().expect("value"),
+            );
+        }
+        let tcp = TcpStream::connect(t.local_addr()).await.expect("tcp");
+        client_async(req, tcp).await.expect("handshake")
+    }
+
+    async fn connect(t: &BackgroundTarget, path: &str) -> Client {
+        connect_with(t, path, &[]).await.0
+    }
+
+    /// The next data or close message (tungstenite answers pings by itself).
+    async fn next(c: &mut Client) -> Message {
+        loop {
+            match c.next().await.expect("a message").expect("no error") {
+                Message::Ping(_) | Message::Pong(_) => continue,
+                m => return m,
+            }
+        }
+    }
+
+    fn close_code(m: &Message) -> Option<(u16, String)> {
+        match m {
+            Message::Close(Some(f)) => Some((u16::from(f.code), f.reason.to_string())),
+            _ => None,
+        }
+    }
+
+    fn json(m: &Message) -> Value {
+        serde_json::from_str(m.to_text().expect("text")).expect("JSON")
+    }
+
+    #[tokio::test]
+    async fn echo_sends_messages_back_and_answers_pings() {
+        let t = target();
+        let mut c = connect(&t, "/ws/echo").await;
+        c.send(Message::text("hello")).await.unwrap();
+        assert_eq!(next(&mut c).await, Message::text("hello"));
+        c.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+        assert_eq!(next(&mut c).await, Message::binary(vec![1u8, 2, 3]));
+        c.send(Message::Ping(b"7".to_vec().into())).await.unwrap();
+        loop {
+            if let Message::Pong(p) = c.next().await.unwrap().unwrap() {
+                assert_eq!(p.as_ref(), b"7");
+                break;
+            }
+        }
+        c.close(None).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn servers_that_send_ping_and_close() {
+        let t = target();
+        let mut c = connect(&t, "/ws/messages/2?binary=true").await;
+        assert_eq!(next(&mut c).await, Message::binary(b"message 1".to_vec()));
+        assert_eq!(next(&mut c).await, Message::binary(b"message 2".to_vec()));
+        assert_eq!(close_code(&next(&mut c).await), Some((1000, String::new())));
+
+        let mut c = connect(&t, "/ws/close/4001?reason=bye").await;
+        assert_eq!(close_code(&next(&mut c).await), Some((4001, "bye".into())));
+
+        let mut c = connect(&t, "/ws/ping/2").await;
+        let mut pings = Vec::new();
+        loop {
+            match c.next().await.unwrap().unwrap() {
+                Message::Ping(p) => pings.push(String::from_utf8_lossy(&p).into_owned()),
+                m => {
+                    assert_eq!(close_code(&m), Some((1000, String::new())));
+                    break;
+                }
+            }
+        }
+        assert_eq!(pings, ["1", "2"]);
+    }
+
+    #[tokio::test]
+    async fn handshake_headers_cookies_and_subprotocols() {
+        let t = target();
+        let (mut c, response) = connect_with(
+            &t,
+            "/ws/headers?set-cookie=a%3D1",
+            &[("x-custom", "yes"), ("sec-websocket-protocol", "chat, v2")],
+        )
+        .await;
+        assert_eq!(response.headers()["set-cookie"], "a=1");
+        assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+        let headers = json(&next(&mut c).await);
+        assert_eq!(headers["headers"]["X-Custom"], "yes");
+        assert_eq!(headers["headers"]["Sec-Websocket-Protocol"], "chat, v2");
+        // Then it echoes.
+        c.send(Message::text("x")).await.unwrap();
+        assert_eq!(next(&mut c).await, Message::text("x"));
+    }
+
+    #[tokio::test]
+    async fn plain_requests_and_bad_paths_are_refused() {
+        let t = target();
+        let get = |path: &'static str| {
+            let addr = t.local_addr();
+            async move {
+                let tcp = TcpStream::connect(addr).await.unwrap();
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+                        .await
+                        .unwrap();
+                tokio::spawn(conn);
+                let req = hyper::Request::get(path)
+                    .header("host", addr.to_string())
+                    .body(http_body_util::Empty::<bytes::Bytes>::new())
+                    .unwrap();
+                sender.send_request(req).await.unwrap().status().as_u16()
+            }
+        };
+        assert_eq!(get("/ws/echo").await, 426);
+        assert_eq!(get("/ws/nope").await, 404);
+        assert_eq!(get("/ws/close/999").await, 400);
+        assert_eq!(get("/ws/messages/x").await, 400);
+    }
+
+    #[tokio::test]
+    async fn crocochat_rooms_broadcast_in_order() {
+        let t = target();
+        let mut a = connect(&t, "/ws/crocochat/r1/").await;
+        let mut b = connect(&t, "/ws/crocochat/r1/").await;
+        let mut other = connect(&t, "/ws/crocochat/r2/").await;
+        a.send(Message::text(r#"{"event":"SET_NAME","new_name":"A"}"#))
+            .await
+            .unwrap();
+        for c in [&mut a, &mut b] {
+            let m = json(&next(c).await);
+            assert_eq!(
+                (m["event"].as_str(), m["user"].as_str()),
+                (Some("USER_JOINED"), Some("A"))
+            );
+        }
+        b.send(Message::text(r#"{"event":"SAY","message":"hi"}"#))
+            .await
+            .unwrap();
+        b.send(Message::text("not json")).await.unwrap();
+        let m = json(&next(&mut a).await);
+        assert_eq!(
+            (m["event"].as_str(), m["message"].as_str()),
+            (Some("CHAT_MSG"), Some("hi"))
+        );
+        let m = json(&next(&mut b).await);
+        assert_eq!(m["event"], "CHAT_MSG");
+        assert_eq!(json(&next(&mut b).await)["event"], "ERROR");
+        a.send(Message::text(r#"{"event":"LEAVE"}"#)).await.unwrap();
+        let m = json(&next(&mut b).await);
+        assert_eq!(
+            (m["event"].as_str(), m["user"].as_str()),
+            (Some("USER_LEFT"), Some("A"))
+        );
+        assert_eq!(close_code(&next(&mut a).await), Some((1000, String::new())));
+        // Another room heard nothing: its first message is the answer to its own request.
+        other.send(Message::text("{}")).await.unwrap();
+        assert_eq!(json(&next(&mut other).await)["event"], "ERROR");
+    }
+
+    #[tokio::test]
+    async fn broadcast_rooms_relay_to_the_others() {
+        let t = target();
+        let mut a = connect(&t, "/ws/broadcast/x").await;
+        let mut b = connect(&t, "/ws/broadcast/x").await;
+        a.send(Message::text("from a")).await.unwrap();
+        assert_eq!(next(&mut b).await, Message::text("from a"));
+        b.send(Message::binary(vec![9u8])).await.unwrap();
+        assert_eq!(next(&mut a).await, Message::binary(vec![9u8]));
+    }
 }
