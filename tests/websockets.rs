@@ -1,5 +1,5 @@
 //! End-to-end tests of `k6/ws` and `k6/experimental/websockets` through the rk6 binary, for
-//! what the conformance corpus (tests/conformance/170-177) cannot compare with k6 run for run:
+//! what the conformance corpus (tests/conformance/180-188) cannot compare with k6 run for run:
 //! interruption (end of a scenario, SIGINT) closing every open socket, wss with the run's TLS
 //! settings, `compression`, a listener that throws, the init context, and `k6/websockets`.
 //! Where a test states k6's behaviour, it was confirmed on k6 v1.1.0 against the same servers.
