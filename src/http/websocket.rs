@@ -39,6 +39,16 @@ const CLOSE_WRITE_WAIT: Duration = Duration::from_secs(1);
 const CLOSE_REPLY_WAIT: Duration = Duration::from_secs(10);
 /// Events a socket hands over before it stops reading until the VU catches up.
 const EVENT_BACKLOG: usize = 64;
+/// tungstenite's defaults (128 KiB read and write buffers, the read one zero-filled on every
+/// read) cost ~250 KiB per socket; gorilla, k6's library, reads and writes 4 KiB at a time.
+/// Messages larger than the buffers still fit: the read buffer grows for a frame that needs
+/// it, and frames are written out at once.
+pub fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+}
+
 /// gorilla's error for a URL that is not ws:// or wss:// (or has credentials).
 pub const MALFORMED_URL: &str = "malformed ws or wss URL";
 /// gorilla keeps at most this much of a refused handshake's body.
@@ -183,6 +193,11 @@ impl Events {
     /// The next event; `None` once the socket's task has ended.
     pub async fn next(&mut self) -> Option<Event> {
         self.rx.recv().await
+    }
+
+    /// An event that is already waiting, if any.
+    pub fn try_next(&mut self) -> Option<Event> {
+        self.rx.try_recv().ok()
     }
 }
 
@@ -377,7 +392,7 @@ async fn handshake(
     } else {
         Box::new(timed)
     };
-    let config = WebSocketConfig::default();
+    let config = socket_config();
     match tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await {
         Ok((ws, response)) => {
             let protocol = response

@@ -226,7 +226,9 @@ fn accept(req: &Req, upgrade: Option<OnUpgrade>, endpoint: Endpoint) -> Response
     tokio::spawn(async move {
         let ws = match upgrade.await {
             Ok(upgraded) => {
-                WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await
+                let config = crate::http::websocket::socket_config();
+                WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
+                    .await
             }
             Err(_) => {
                 if let (Some(m), Endpoint::Room { key, .. }) = (member, &endpoint) {

@@ -532,13 +532,20 @@ fn listen(
 ) {
     ctx.enqueue_job(Job::AsyncJob(NativeAsyncJob::new(
         async move |cell: &RefCell<&mut Context>| {
-            let next = {
-                let event = async { Some(events.next().await) };
-                let cancelled = async {
-                    signal.cancelled().await;
-                    None
-                };
-                futures_lite::future::or(cancelled, event).await
+            // An event already waiting is taken without registering any wake-up.
+            let waiting = (!signal.is_cancelled())
+                .then(|| events.try_next())
+                .flatten();
+            let next = match waiting {
+                Some(e) => Some(Some(e)),
+                None => {
+                    let event = async { Some(events.next().await) };
+                    let cancelled = async {
+                        signal.cancelled().await;
+                        None
+                    };
+                    futures_lite::future::or(cancelled, event).await
+                }
             };
             let c = &mut **cell.borrow_mut();
             let Some(event) = next else {

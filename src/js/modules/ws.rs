@@ -614,21 +614,30 @@ fn run(
         if state.closed.get() {
             break;
         }
+        // An event already waiting needs no timer or wake-up registered (the common case
+        // under load); timers due meanwhile ran above, so they are not starved.
+        let ready = if signal.is_cancelled() {
+            Some(Wake::Cancelled)
+        } else {
+            events.try_next().map(|e| Wake::Event(Some(e)))
+        };
         let due = next_due(socket);
-        let wake = futures_lite::future::block_on(async {
-            let event = async { Wake::Event(events.next().await) };
-            let timer = async {
-                match due {
-                    Some(at) => tokio::time::sleep_until(at.into()).await,
-                    None => std::future::pending::<()>().await,
-                }
-                Wake::Timer
-            };
-            let cancelled = async {
-                signal.cancelled().await;
-                Wake::Cancelled
-            };
-            futures_lite::future::or(cancelled, futures_lite::future::or(event, timer)).await
+        let wake = ready.unwrap_or_else(|| {
+            futures_lite::future::block_on(async {
+                let event = async { Wake::Event(events.next().await) };
+                let timer = async {
+                    match due {
+                        Some(at) => tokio::time::sleep_until(at.into()).await,
+                        None => std::future::pending::<()>().await,
+                    }
+                    Wake::Timer
+                };
+                let cancelled = async {
+                    signal.cancelled().await;
+                    Wake::Cancelled
+                };
+                futures_lite::future::or(cancelled, futures_lite::future::or(event, timer)).await
+            })
         });
         match wake {
             Wake::Timer => {}
