@@ -1,10 +1,12 @@
 //! End-to-end tests of `k6/ws` and `k6/experimental/websockets` through the rk6 binary, for
 //! what the conformance corpus (tests/conformance/180-188) cannot compare with k6 run for run:
 //! interruption (end of a scenario, SIGINT) closing every open socket, wss with the run's TLS
-//! settings, `compression`, a listener that throws, the init context, and `k6/websockets`.
+//! settings, `compression`, a listener that throws, the init context, `k6/websockets`, and the
+//! environment's proxy.
 //! Where a test states k6's behaviour, it was confirmed on k6 v1.1.0 against the same servers.
 
 mod common;
+mod module_support;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -384,4 +386,76 @@ export default function () {
     let pts = points(&ws.path("out.json"));
     let checks = check_values(&pts);
     assert_eq!(checks, vec![1.0, 1.0], "{}", r.stderr);
+}
+
+/// Both modules through the environment's proxy: gorilla's Dialer, as k6 configures it, asks
+/// `http.ProxyFromEnvironment` (ws as http, so `HTTP_PROXY`) and tunnels with CONNECT; a proxy
+/// refusing the credentials fails the connection with its status text (k6/ws: status 0 and the
+/// error, no exception). The host name never resolves: only the proxy knows the way. The same
+/// script gives the same lines on k6 v1.1.0 (checked here when k6 is installed).
+#[test]
+fn websockets_go_through_the_environments_proxy() {
+    let script = r#"
+import ws from 'k6/ws';
+import { WebSocket } from 'k6/experimental/websockets';
+export default function () {
+  let got = '';
+  const res = ws.connect('ws://chat.test/ws/echo', {}, (s) => {
+    s.on('open', () => s.send('via proxy'));
+    s.on('message', (m) => { got = m; s.close(); });
+  });
+  console.log(`k6/ws: ${got}|${res.status}|${res.error}`);
+  const w = new WebSocket('ws://chat.test/ws/echo');
+  w.onopen = () => w.send('api via proxy');
+  w.onmessage = (e) => { console.log(`api: ${e.data}`); w.close(); };
+  w.onerror = (e) => console.log(`api error: ${e.error}`);
+}
+"#;
+    let t = target();
+    let proxy = module_support::proxy(t.local_addr(), Some("Basic dXNlcjpwdw=="));
+    let ws = Workspace::new();
+    let path = ws.write("script.js", script).display().to_string();
+    let args = ["run", "-q", "--no-summary", "--log-format=raw", &path];
+    let lines = |tool: Option<&std::path::Path>, credentials: &str| {
+        let url = format!("http://{credentials}@{}", proxy.addr);
+        let envs = [("HTTP_PROXY", url.as_str())];
+        let (code, stderr) = match tool {
+            None => {
+                let r = rk6(ws.dir.path(), &args, &envs);
+                (r.code, r.stderr)
+            }
+            Some(k6) => {
+                let out = Command::new(k6)
+                    .args(args)
+                    .envs(envs)
+                    .current_dir(ws.dir.path())
+                    .output()
+                    .expect("k6 runs");
+                let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+                (out.status.code().unwrap_or(-1), stderr)
+            }
+        };
+        assert_eq!(code, 0, "{tool:?}: {stderr}");
+        stderr.lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    for tool in [None, module_support::real_k6()] {
+        assert_eq!(
+            lines(tool.as_deref(), "user:pw"),
+            ["k6/ws: via proxy|101|", "api: api via proxy"],
+            "{tool:?}"
+        );
+        assert_eq!(
+            lines(tool.as_deref(), "user:wrong"),
+            [
+                "k6/ws: |0|Proxy Authentication Required",
+                "api error: Proxy Authentication Required"
+            ],
+            "{tool:?}"
+        );
+    }
+    let tunnels = proxy.requests();
+    assert!(
+        !tunnels.is_empty() && tunnels.iter().all(|t| t == "CONNECT chat.test:80"),
+        "{tunnels:?}"
+    );
 }

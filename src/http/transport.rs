@@ -561,12 +561,7 @@ async fn connect(
 ) -> Result<Connected, (HttpError, Timings)> {
     let mut timings = Timings::default();
     // The environment's proxy, chosen as Go's `ProxyFromEnvironment` chooses it.
-    let proxy = super::proxy::from_env()
-        .proxy_for(key.https, &key.host, key.port)
-        .and_then(|p| match p {
-            Some(p) => p.check_supported().map(|()| Some(p)),
-            None => Ok(None),
-        })
+    let proxy = super::proxy::for_target(key.https, &key.host, key.port)
         .map_err(|e| (HttpError::new(errors::GENERIC, e), Timings::default()))?;
     let (dial_host, dial_port) = proxy
         .map(super::proxy::Proxy::address)

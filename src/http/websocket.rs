@@ -1,8 +1,8 @@
 //! The WebSocket client behind `k6/ws` and `k6/experimental/websockets`.
 //!
 //! A socket is one tokio task: it dials with the HTTP transport's dialer (the `hosts` option,
-//! blocked hostnames and blacklisted IPs, `--local-ips`, the run's TLS settings with ALPN
-//! `http/1.1`), runs the handshake with tungstenite, then owns the connection: it writes what
+//! blocked hostnames and blacklisted IPs, `--local-ips`, the environment's proxy, the run's
+//! TLS settings with ALPN `http/1.1`), runs the handshake with tungstenite, then owns the connection: it writes what
 //! the VU sends ([`Command`]) and hands the VU what arrives ([`Event`]). Reading stops while
 //! the VU has a backlog of unhandled events, so a slow script pushes back on the server
 //! instead of buffering without bound.
@@ -372,14 +372,26 @@ async fn handshake(
     let port = url
         .port_or_known_default()
         .unwrap_or(if secure { 443 } else { 80 });
-    let addrs = resolve(host, port, cfg)
+    // gorilla asks `http.ProxyFromEnvironment` with ws mapped to http and wss to https, and
+    // always tunnels through the proxy with CONNECT.
+    let proxy = super::proxy::for_target(secure, host, port).map_err(failure)?;
+    let (dial_host, dial_port) = proxy
+        .map(super::proxy::Proxy::address)
+        .unwrap_or((host, port));
+    let addrs = resolve(dial_host, dial_port, cfg)
         .await
         .map_err(|e| failure(e.detail))?;
     let (tcp, remote) = dial_tcp(&addrs, local_ip)
         .await
         .map_err(|e| failure(e.detail))?;
     let _ = tcp.set_nodelay(true);
-    let timed = TimedIo::new(tcp, stats.clone());
+    let mut timed = TimedIo::new(tcp, stats.clone());
+    if let Some(p) = proxy {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        super::proxy::tunnel(&mut timed, p, bare, port)
+            .await
+            .map_err(failure)?;
+    }
     let stream: Box<dyn Io> = if secure {
         let name = rustls::pki_types::ServerName::try_from(host.to_string())
             .map_err(|_| failure(format!("tls: invalid server name {host:?}")))?;
