@@ -17,6 +17,7 @@ mod code_point;
 mod common;
 mod display;
 mod iter;
+mod search;
 mod str;
 mod r#type;
 mod vtable;

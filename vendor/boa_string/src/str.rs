@@ -205,45 +205,6 @@ impl<'a> JsStr<'a> {
         m >= n && needle == self.get(m - n..).expect("already checked size")
     }
 
-    /// Abstract operation `StringIndexOf ( string, searchValue, fromIndex )`
-    ///
-    /// Note: Instead of returning an isize with `-1` as the "not found" value, we make use of the
-    /// type system and return <code>[Option]\<usize\></code> with [`None`] as the "not found" value.
-    ///
-    /// More information:
-    ///  - [ECMAScript reference][spec]
-    ///
-    /// [spec]: https://tc39.es/ecma262/#sec-stringindexof
-    #[inline]
-    #[must_use]
-    pub fn index_of(&self, search_value: JsStr<'_>, from_index: usize) -> Option<usize> {
-        // 1. Assert: Type(string) is String.
-        // 2. Assert: Type(searchValue) is String.
-        // 3. Assert: fromIndex is a non-negative integer.
-
-        // 4. Let len be the length of string.
-        let len = self.len();
-
-        // 5. If searchValue is the empty String and fromIndex ≤ len, return fromIndex.
-        if search_value.is_empty() {
-            return if from_index <= len {
-                Some(from_index)
-            } else {
-                None
-            };
-        }
-
-        // 6. Let searchLen be the length of searchValue.
-        // 7. For each integer i starting with fromIndex such that i ≤ len - searchLen, in ascending order, do
-        // a. Let candidate be the substring of string from i to i + searchLen.
-        // b. If candidate is the same sequence of code units as searchValue, return i.
-        // 8. Return -1.
-        self.windows(search_value.len())
-            .skip(from_index)
-            .position(|s| s == search_value)
-            .map(|i| i + from_index)
-    }
-
     /// Abstract operation `CodePointAt( string, position )`.
     ///
     /// The abstract operation `CodePointAt` takes arguments `string` (a String) and `position` (a

@@ -1384,19 +1384,11 @@ impl String {
         }
 
         // 10. Let searchLen be the length of searchStr.
-        let search_len = search_str.len();
-
-        if let Some(end) = len.checked_sub(search_len) {
-            // 11. For each non-negative integer i starting with start such that i ≤ len - searchLen, in descending order, do
-            for i in (0..=min(start, end)).rev() {
-                // a. Let candidate be the substring of S from i to i + searchLen.
-                let candidate = string.get_expect(i..i + search_len);
-
-                // b. If candidate is the same sequence of code units as searchStr, return 𝔽(i).
-                if candidate == search_str {
-                    return Ok(i.into());
-                }
-            }
+        // 11. For each non-negative integer i starting with start such that i ≤ len - searchLen, in descending order, do
+        //     a. Let candidate be the substring of S from i to i + searchLen.
+        //     b. If candidate is the same sequence of code units as searchStr, return 𝔽(i).
+        if let Some(i) = string.as_str().last_index_of(search_str.as_str(), start) {
+            return Ok(i.into());
         }
 
         // 12. Return -1𝔽.
