@@ -10,7 +10,7 @@ use crate::types::MAX_CAPTURE_GROUPS;
 #[cfg(feature = "utf16")]
 use crate::{
     classicalbacktrack::MatchAttempter,
-    indexing::{InputIndexer, Ucs2Input, Utf16Input},
+    indexing::{InputIndexer, Latin1Input, Ucs2Input, Utf16Input},
 };
 
 #[cfg(feature = "backend-pikevm")]
@@ -524,6 +524,27 @@ impl Regex {
     ) -> exec::Matches<super::classicalbacktrack::BacktrackExecutor<'r, indexing::Ucs2Input<'t>>>
     {
         let input = Ucs2Input::new(text, self.cr.flags.unicode);
+        exec::Matches::new(
+            super::classicalbacktrack::BacktrackExecutor::new(
+                input,
+                MatchAttempter::new(&self.cr, input.left_end()),
+            ),
+            start,
+        )
+    }
+
+    /// Returns an iterator for matches found in the Latin1 (ISO-8859-1) `text`, where each byte
+    /// is one code point (U+0000 to U+00FF), starting at index `start`. Offsets are byte
+    /// indices. This matches exactly as [`Regex::find_from_ucs2`] on the same text widened to
+    /// UTF-16, without the copy.
+    #[cfg(feature = "utf16")]
+    pub fn find_from_latin1<'r, 't>(
+        &'r self,
+        text: &'t [u8],
+        start: usize,
+    ) -> exec::Matches<super::classicalbacktrack::BacktrackExecutor<'r, indexing::Latin1Input<'t>>>
+    {
+        let input = Latin1Input::new(text, self.cr.flags.unicode);
         exec::Matches::new(
             super::classicalbacktrack::BacktrackExecutor::new(
                 input,
