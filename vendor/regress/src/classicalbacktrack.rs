@@ -19,6 +19,7 @@ use crate::util::DebugCheckIndex;
 #[cfg(not(feature = "std"))]
 use alloc::vec::Vec;
 use core::ops::Range;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Clone, Debug)]
 enum BacktrackInsn<Input: InputIndexer> {
@@ -68,11 +69,20 @@ struct State<Position: PositionType> {
     groups: Vec<GroupData<Position>>,
 }
 
+/// How many backtracks or start positions pass between two reads of the interrupt flag.
+const INTERRUPT_CHECK_INTERVAL: u32 = 4096;
+
 #[derive(Debug)]
 pub(crate) struct MatchAttempter<'a, Input: InputIndexer> {
     re: &'a CompiledRegex,
     bts: Vec<BacktrackInsn<Input>>,
     s: State<Input::Position>,
+    /// Set by another thread to stop a long (e.g. catastrophically backtracking) search.
+    interrupt: Option<&'a AtomicBool>,
+    /// Steps left before the flag is read again.
+    until_check: u32,
+    /// The flag was seen set: every attempt fails from now on.
+    interrupted: bool,
 }
 
 impl<'a, Input: InputIndexer> MatchAttempter<'a, Input> {
@@ -84,7 +94,26 @@ impl<'a, Input: InputIndexer> MatchAttempter<'a, Input> {
                 loops: vec![LoopData::new(entry); re.loops as usize],
                 groups: vec![GroupData::new(); re.groups as usize],
             },
+            interrupt: None,
+            until_check: INTERRUPT_CHECK_INTERVAL,
+            interrupted: false,
         }
+    }
+
+    /// Counts one step of work; true once the interrupt flag has been seen set.
+    #[inline(always)]
+    fn poll_interrupt(&mut self) -> bool {
+        if self.interrupted {
+            return true;
+        }
+        if let Some(flag) = self.interrupt {
+            self.until_check -= 1;
+            if self.until_check == 0 {
+                self.until_check = INTERRUPT_CHECK_INTERVAL;
+                self.interrupted = flag.load(Ordering::Relaxed);
+            }
+        }
+        self.interrupted
     }
 
     #[inline(always)]
@@ -499,6 +528,12 @@ impl<'a, Input: InputIndexer> MatchAttempter<'a, Input> {
         pos: &mut Input::Position,
         _dir: Dir,
     ) -> bool {
+        if self.poll_interrupt() {
+            // Give up as if every alternative had failed. The capture groups are left as they
+            // are: an interrupted search reports no match and is not resumed.
+            self.bts.truncate(1);
+            return false;
+        }
         loop {
             // We always have a single Exhausted instruction backstopping our stack,
             // so we do not need to check for empty bts.
@@ -1012,6 +1047,20 @@ impl<'r, Input: InputIndexer> BacktrackExecutor<'r, Input> {
     }
 }
 
+impl<'r, Input: InputIndexer> exec::Matches<BacktrackExecutor<'r, Input>> {
+    /// Makes the search stop early once `flag` is set (by another thread, e.g. on a timeout):
+    /// the flag is read every few thousand backtracking steps and start positions, so even a
+    /// catastrophically backtracking pattern gives up soon after.
+    ///
+    /// Once the flag is set, the iterator's results are meaningless (an interrupted search
+    /// yields `None`, and an interrupted lookaround may have let a wrong match through):
+    /// callers must check the flag after each search and discard the result when it is set.
+    pub fn interruptible(mut self, flag: &'r AtomicBool) -> Self {
+        self.producer_mut().matcher.interrupt = Some(flag);
+        self
+    }
+}
+
 impl<Input: InputIndexer> BacktrackExecutor<'_, Input> {
     fn successful_match(&mut self, start: Input::Position, end: Input::Position) -> Match {
         // We want to simultaneously map our groups to offsets, and clear the groups.
@@ -1087,6 +1136,9 @@ impl<Input: InputIndexer> BacktrackExecutor<'_, Input> {
                 return Some(self.successful_match(pos, end));
             }
             // Didn't find it at this position, try the next one.
+            if self.matcher.poll_interrupt() {
+                return None;
+            }
             pos = inp.next_right_pos(pos)?;
         }
     }

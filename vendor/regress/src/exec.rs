@@ -45,6 +45,10 @@ impl<Producer: MatchProducer> Matches<Producer> {
         let position = mp.initial_position(start);
         Matches { mp, position }
     }
+
+    pub(crate) fn producer_mut(&mut self) -> &mut Producer {
+        &mut self.mp
+    }
 }
 
 impl<Producer: MatchProducer> Iterator for Matches<Producer> {
