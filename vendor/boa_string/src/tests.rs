@@ -565,3 +565,21 @@ fn starts_with_and_ends_with_basic() {
     assert!(!basic.starts_with(end_needle));
     assert!(basic.ends_with(end_needle));
 }
+
+/// Slices of slices refer to the underlying string: a long chain of them is neither kept alive
+/// link by link nor freed by a recursion as deep as the chain.
+#[test]
+fn slice_of_slice_refers_to_the_base_string() {
+    let base = JsString::from("x".repeat(300_000).as_str());
+    let mut s = base.clone();
+    for _ in 0..200_000 {
+        s = s.slice(1, s.len());
+    }
+    assert_eq!(s.len(), 100_000);
+    assert_eq!(base.refcount(), Some(2));
+    let t = s.slice(10, 20);
+    assert_eq!(t.to_std_string_escaped(), "x".repeat(10));
+    drop(s);
+    drop(t);
+    assert_eq!(base.refcount(), Some(1));
+}

@@ -30,6 +30,15 @@ impl SliceString {
     pub(crate) unsafe fn new(owned: &JsString, start: usize, end: usize) -> Self {
         // SAFETY: invariant stated for this whole function.
         let inner = unsafe { owned.as_str().get_unchecked(start..end) };
+        // A slice of a slice keeps the underlying string, not the intermediate slice: chains of
+        // slices (`s = s.slice(1)` in a loop) would otherwise keep every intermediate slice
+        // alive and be freed by a recursion as deep as the chain, overflowing the stack.
+        let owned = if owned.kind() == JsStringKind::Slice {
+            // SAFETY: the kind says this is a `SliceString`.
+            unsafe { owned.as_inner::<SliceString>() }.owned()
+        } else {
+            owned
+        };
         SliceString {
             vtable: JsStringVTable {
                 clone: slice_clone,
