@@ -586,3 +586,27 @@ impl<T> OrAbrupt<T> for ParseResult<Option<T>> {
         self?.ok_or(Error::AbruptEnd)
     }
 }
+
+/// The stack that must be left to parse one more nesting level: every recursion of the parser
+/// (nested expressions, statements and binding patterns) passes through a check of it.
+const PARSER_RED_ZONE: usize = 256 * 1024;
+
+/// Fails with a syntax error when the native stack is nearly exhausted, instead of letting a
+/// deeply nested source (thousands of parentheses, brackets or blocks) overflow the stack,
+/// which aborts the process. Callers that expect deep sources parse on a large stack.
+pub(in crate::parser) fn ensure_stack<R: ReadChar>(
+    cursor: &mut Cursor<R>,
+    interner: &mut Interner,
+) -> ParseResult<()> {
+    if stacker::remaining_stack().is_some_and(|left| left < PARSER_RED_ZONE) {
+        let position = cursor.peek(0, interner)?.map_or_else(
+            || Position::new(1, 1),
+            |t| boa_ast::Spanned::span(t).start(),
+        );
+        return Err(Error::general(
+            "the code is nested too deeply to parse",
+            position,
+        ));
+    }
+    Ok(())
+}

@@ -469,6 +469,7 @@ where
     type Output = AstFunctionBody;
 
     fn parse(self, cursor: &mut Cursor<R>, interner: &mut Interner) -> ParseResult<Self::Output> {
+        crate::parser::ensure_stack(cursor, interner)?;
         let start = if self.parse_full_input {
             cursor
                 .peek(0, interner)?

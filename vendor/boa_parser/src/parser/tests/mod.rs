@@ -1,6 +1,7 @@
 //! Tests for the parser.
 
 mod format;
+mod nesting;
 
 use std::convert::TryInto;
 
