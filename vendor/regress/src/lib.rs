@@ -178,6 +178,8 @@ mod exec;
 mod indexing;
 mod insn;
 mod ir;
+#[cfg(feature = "linear")]
+pub mod linear;
 // UTF-16 never matches against bytes, so the byte-oriented literal lowering is
 // UTF-8 only. See `emit_code_point_sequence` for the UTF-16 path.
 #[cfg(not(feature = "utf16"))]

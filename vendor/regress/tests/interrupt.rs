@@ -29,7 +29,12 @@ fn an_interrupted_search_stops() {
     assert!(started.elapsed() < Duration::from_secs(20));
 
     let wide: Vec<u16> = text.iter().map(|&b| u16::from(b)).collect();
-    assert!(re.find_from_ucs2(&wide, 0).interruptible(&flag).next().is_none());
+    assert!(
+        re.find_from_ucs2(&wide, 0)
+            .interruptible(&flag)
+            .next()
+            .is_none()
+    );
 }
 
 /// A flag that stays clear changes nothing.

@@ -50,7 +50,11 @@ fn latin1_matches_as_the_widened_text() {
         let wide: Vec<u16> = text.iter().map(|&b| u16::from(b)).collect();
         for (p, f) in patterns {
             let re = Regex::with_flags(p, Flags::from(f)).unwrap();
-            assert_eq!(ranges_latin1(&re, text), ranges_ucs2(&re, &wide), "/{p}/{f} on {text:?}");
+            assert_eq!(
+                ranges_latin1(&re, text),
+                ranges_ucs2(&re, &wide),
+                "/{p}/{f} on {text:?}"
+            );
         }
     }
 }
