@@ -554,6 +554,16 @@ impl Regex {
         )
     }
 
+    /// A [`Match`] of this regex made of ranges found by another engine running a translation
+    /// of it (see `linear`), with this regex's capture group names.
+    pub fn match_from_ranges(&self, range: Range, captures: Vec<Option<Range>>) -> Match {
+        Match {
+            range,
+            captures,
+            group_names: self.cr.group_names.clone(),
+        }
+    }
+
     /// Replaces the first match of the regex in `text` with the replacement string.
     ///
     /// The replacement string may contain capture group references in the form `$1`, `$2`, etc.,

@@ -1038,12 +1038,18 @@ impl<'a, Input: InputIndexer> MatchAttempter<'a, Input> {
 pub struct BacktrackExecutor<'r, Input: InputIndexer> {
     input: Input,
     matcher: MatchAttempter<'r, Input>,
+    /// Only try to match at the start position (a sticky search).
+    anchored: bool,
 }
 
 #[cfg(feature = "utf16")]
 impl<'r, Input: InputIndexer> BacktrackExecutor<'r, Input> {
     pub(crate) fn new(input: Input, matcher: MatchAttempter<'r, Input>) -> Self {
-        Self { input, matcher }
+        Self {
+            input,
+            matcher,
+            anchored: false,
+        }
     }
 }
 
@@ -1057,6 +1063,14 @@ impl<'r, Input: InputIndexer> exec::Matches<BacktrackExecutor<'r, Input>> {
     /// callers must check the flag after each search and discard the result when it is set.
     pub fn interruptible(mut self, flag: &'r AtomicBool) -> Self {
         self.producer_mut().matcher.interrupt = Some(flag);
+        self
+    }
+
+    /// Makes the search try the start position only, as JavaScript's sticky (`y`) flag does:
+    /// a match elsewhere is not looked for (a sticky search stays proportional to the match,
+    /// not to the rest of the text).
+    pub fn anchored(mut self) -> Self {
+        self.producer_mut().anchored = true;
         self
     }
 }
@@ -1136,7 +1150,7 @@ impl<Input: InputIndexer> BacktrackExecutor<'_, Input> {
                 return Some(self.successful_match(pos, end));
             }
             // Didn't find it at this position, try the next one.
-            if self.matcher.poll_interrupt() {
+            if self.anchored || self.matcher.poll_interrupt() {
                 return None;
             }
             pos = inp.next_right_pos(pos)?;
@@ -1193,6 +1207,7 @@ impl<'r, 't> exec::Executor<'r, 't> for BacktrackExecutor<'r, Utf8Input<'t>> {
         Self {
             input,
             matcher: MatchAttempter::new(re, input.left_end()),
+            anchored: false,
         }
     }
 }
@@ -1205,6 +1220,7 @@ impl<'r, 't> exec::Executor<'r, 't> for BacktrackExecutor<'r, AsciiInput<'t>> {
         Self {
             input,
             matcher: MatchAttempter::new(re, input.left_end()),
+            anchored: false,
         }
     }
 }

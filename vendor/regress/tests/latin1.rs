@@ -58,3 +58,36 @@ fn latin1_matches_as_the_widened_text() {
         }
     }
 }
+
+/// An anchored (sticky) search only matches at its start position.
+#[test]
+fn anchored_searches_match_at_the_start_only() {
+    let re = Regex::new(r"\d+").unwrap();
+    let text = b"ab12cd345";
+    let at = |start: usize| {
+        re.find_from_latin1(text, start)
+            .anchored()
+            .next()
+            .map(|m| m.range())
+    };
+    assert_eq!(at(0), None);
+    assert_eq!(at(2), Some(2..4));
+    assert_eq!(at(3), Some(3..4));
+    assert_eq!(at(4), None);
+    assert_eq!(at(6), Some(6..9));
+    let wide: Vec<u16> = text.iter().map(|&b| u16::from(b)).collect();
+    assert_eq!(
+        re.find_from_ucs2(&wide, 4)
+            .anchored()
+            .next()
+            .map(|m| m.range()),
+        None
+    );
+    assert_eq!(
+        re.find_from_ucs2(&wide, 6)
+            .anchored()
+            .next()
+            .map(|m| m.range()),
+        Some(6..9)
+    );
+}
