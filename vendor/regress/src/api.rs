@@ -554,6 +554,12 @@ impl Regex {
         )
     }
 
+    /// The names of the capture groups in order (an empty string for an unnamed group), or an
+    /// empty slice when no group has a name.
+    pub fn group_names(&self) -> &[Box<str>] {
+        &self.cr.group_names
+    }
+
     /// A [`Match`] of this regex made of ranges found by another engine running a translation
     /// of it (see `linear`), with this regex's capture group names.
     pub fn match_from_ranges(&self, range: Range, captures: Vec<Option<Range>>) -> Match {
