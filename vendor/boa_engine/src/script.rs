@@ -89,6 +89,16 @@ impl Script {
         realm: Option<Realm>,
         context: &mut Context,
     ) -> JsResult<Self> {
+        // Parsing and compiling recurse once per nesting level of the source, tens of
+        // kilobytes each: do it on a stack large enough for deeply nested code.
+        crate::vm::native_stack::grow_for_compiler(|| Self::parse_on_stack(src, realm, context))
+    }
+
+    fn parse_on_stack<R: ReadChar>(
+        src: Source<'_, R>,
+        realm: Option<Realm>,
+        context: &mut Context,
+    ) -> JsResult<Self> {
         let path = src.path().map(Path::to_path_buf);
         let mut parser = Parser::new(src);
         parser.set_identifier(context.next_parser_identifier());
@@ -119,6 +129,12 @@ impl Script {
     ///
     /// This is a no-op if this has been called previously.
     pub fn codeblock(&self, context: &mut Context) -> JsResult<Gc<CodeBlock>> {
+        // Parsing and compiling recurse once per nesting level of the source, tens of
+        // kilobytes each: do it on a stack large enough for deeply nested code.
+        crate::vm::native_stack::grow_for_compiler(|| self.codeblock_on_stack(context))
+    }
+
+    fn codeblock_on_stack(&self, context: &mut Context) -> JsResult<Gc<CodeBlock>> {
         let cb = {
             let phase = self.inner.phase.borrow();
             let source = match &*phase {

@@ -595,6 +595,26 @@ impl Context {
         &mut self.vm.runtime_limits
     }
 
+    /// Sets the flag that interrupts this context's running script.
+    ///
+    /// Another thread sets the flag to stop a script that does not return (a `while (true) {}`,
+    /// a catastrophically backtracking regular expression): the engine reads it on loop
+    /// back-edges, on every call and while matching regular expressions, and then throws the
+    /// uncatchable [`EngineError::Interrupted`](crate::error::EngineError::Interrupted), which
+    /// unwinds the script without running its `catch` or `finally` blocks. Clearing the flag
+    /// lets the context run scripts again.
+    #[inline]
+    pub fn set_interrupt_flag(&mut self, flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
+        self.vm.interrupt = flag;
+    }
+
+    /// The flag set by [`Context::set_interrupt_flag`], if any.
+    #[inline]
+    #[must_use]
+    pub fn interrupt_flag(&self) -> Option<&std::sync::Arc<std::sync::atomic::AtomicBool>> {
+        self.vm.interrupt.as_ref()
+    }
+
     /// Returns `true` if this context can be suspended by an `Atomics.wait` call.
     #[inline]
     #[must_use]

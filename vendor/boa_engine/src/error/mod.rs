@@ -370,6 +370,11 @@ pub enum EngineError {
     #[error("RuntimeLimitError: {0}")]
     RuntimeLimit(#[from] RuntimeLimitError),
 
+    /// Error thrown when the interrupt flag of the context was set (see
+    /// [`Context::set_interrupt_flag`](crate::Context::set_interrupt_flag)).
+    #[error("InterruptedError: execution was interrupted")]
+    Interrupted,
+
     /// Error thrown when an internal panic condition is encountered.
     #[error("EnginePanic: {0}")]
     Panic(#[from] PanicError),
@@ -386,6 +391,7 @@ impl EngineError {
             #[cfg(feature = "fuzz")]
             EngineError::NoInstructionsRemain => ErasedEngineError::NoInstructionsRemain,
             EngineError::RuntimeLimit(err) => ErasedEngineError::RuntimeLimit(err),
+            EngineError::Interrupted => ErasedEngineError::Interrupted,
             EngineError::Panic(err) => ErasedEngineError::Panic(ErasedPanicError {
                 message: err.message,
                 source: err.source.map(|err| Box::new(err.into_erased(context))),
@@ -1586,6 +1592,10 @@ pub enum ErasedEngineError {
     /// Error thrown when a runtime limit is exceeded.
     #[error("RuntimeLimitError: {0}")]
     RuntimeLimit(#[from] RuntimeLimitError),
+
+    /// Error thrown when the interrupt flag of the context was set.
+    #[error("InterruptedError: execution was interrupted")]
+    Interrupted,
 
     /// Error thrown when an internal panic condition is encountered.
     #[error("EnginePanic: {0}")]

@@ -274,6 +274,16 @@ impl Module {
         realm: Option<Realm>,
         context: &mut Context,
     ) -> JsResult<Self> {
+        // Parsing and compiling recurse once per nesting level of the source, tens of
+        // kilobytes each: do it on a stack large enough for deeply nested code.
+        crate::vm::native_stack::grow_for_compiler(|| Self::parse_on_stack(src, realm, context))
+    }
+
+    fn parse_on_stack<R: ReadChar>(
+        src: Source<'_, R>,
+        realm: Option<Realm>,
+        context: &mut Context,
+    ) -> JsResult<Self> {
         let path = src.path().map(Path::to_path_buf);
         let realm = realm.unwrap_or_else(|| context.realm().clone());
 

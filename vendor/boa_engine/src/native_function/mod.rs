@@ -314,6 +314,16 @@ impl NativeFunction {
     }
 }
 
+/// Whether `obj` is the native function object made from the function pointer `f` (a built-in
+/// that has not been replaced, for engine fast paths that skip observable lookups).
+pub(crate) fn is_native_function(obj: &JsObject, f: NativeFunctionPointer) -> bool {
+    obj.downcast_ref::<NativeFunctionObject>()
+        .is_some_and(|native| match &native.f.inner {
+            Inner::PointerFn(p) => std::ptr::fn_addr_eq(*p, f),
+            Inner::Closure(_) => false,
+        })
+}
+
 /// Call this object.
 ///
 /// # Panics
@@ -359,12 +369,18 @@ pub(crate) fn native_function_call(
     context.swap_realm(&mut realm);
     context.vm.native_active_function = Some(this_function_object);
 
-    let result = if constructor.is_some() {
-        function.call(&JsValue::undefined(), &args, context)
-    } else {
-        function.call(&this, &args, context)
-    }
+    // Native functions may call back into scripts: count them as recursion, and give them a
+    // new stack segment when this one runs low (see `vm::native_stack`).
+    context.vm.host_call_depth += 1;
+    let result = crate::vm::native_stack::grow(|| {
+        if constructor.is_some() {
+            function.call(&JsValue::undefined(), &args, context)
+        } else {
+            function.call(&this, &args, context)
+        }
+    })
     .map_err(|err| err.inject_realm(context.realm().clone()));
+    context.vm.host_call_depth = context.vm.host_call_depth.saturating_sub(1);
 
     context.vm.native_active_function = None;
     context.swap_realm(&mut realm);
@@ -422,8 +438,10 @@ fn native_function_construct(
     let _func = context.vm.stack.pop();
     let _this = context.vm.stack.pop();
 
-    let result = function
-        .call(&new_target, &args, context)
+    context.vm.host_call_depth += 1;
+    let result = crate::vm::native_stack::grow(|| function.call(&new_target, &args, context));
+    context.vm.host_call_depth = context.vm.host_call_depth.saturating_sub(1);
+    let result = result
         .map_err(|err| err.inject_realm(context.realm().clone()))
         .and_then(|v| match v.variant() {
             JsVariant::Object(o) => Ok(o.clone()),

@@ -455,7 +455,7 @@ impl JsObject {
         }
 
         context.vm.host_call_depth += 1;
-        let result = context.run().consume();
+        let result = crate::vm::native_stack::grow(|| context.run().consume());
         context.vm.host_call_depth = context.vm.host_call_depth.saturating_sub(1);
 
         context.vm.pop_frame().js_expect("frame must exist")?;
@@ -511,7 +511,7 @@ impl JsObject {
         }
 
         context.vm.host_call_depth += 1;
-        let result = context.run().consume();
+        let result = crate::vm::native_stack::grow(|| context.run().consume());
         context.vm.host_call_depth = context.vm.host_call_depth.saturating_sub(1);
 
         context.vm.pop_frame().js_expect("frame must exist")?;

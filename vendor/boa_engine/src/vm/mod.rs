@@ -8,7 +8,7 @@ use crate::{
     Context, JsError, JsExpect, JsNativeError, JsObject, JsResult, JsString, JsValue, Module,
     builtins::promise::{PromiseCapability, ResolvingFunctions},
     environments::EnvironmentStack,
-    error::RuntimeLimitError,
+    error::EngineError,
     object::JsFunction,
     realm::Realm,
     script::Script,
@@ -47,6 +47,7 @@ mod call_frame;
 mod code_block;
 mod completion_record;
 mod inline_cache;
+pub(crate) mod native_stack;
 mod runtime_limits;
 
 pub(crate) mod opcode;
@@ -93,6 +94,10 @@ pub struct Vm {
     /// [`JsObject::call`](crate::object::JsObject::call) and
     /// [`JsObject::construct`](crate::object::JsObject::construct).
     pub(crate) host_call_depth: usize,
+
+    /// Set from another thread to stop the running script: checked on loop back-edges,
+    /// function calls and in long-running built-ins (see [`Context::set_interrupt_flag`]).
+    pub(crate) interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 
     pub(crate) shadow_stack: ShadowStack,
 
@@ -420,6 +425,7 @@ impl Vm {
             runtime_limits: RuntimeLimits::default(),
             native_active_function: None,
             host_call_depth: 0,
+            interrupt: None,
             shadow_stack: ShadowStack::default(),
             #[cfg(feature = "trace")]
             trace: false,
@@ -1013,23 +1019,41 @@ impl Context {
         CompletionRecord::Throw(JsError::from_native(JsNativeError::error()))
     }
 
-    /// Checks if we haven't exceeded the defined runtime limits.
+    /// Checks if we haven't exceeded the defined runtime limits, and that the script was not
+    /// interrupted.
+    ///
+    /// Too deep a recursion is the `RangeError` other engines throw ("Maximum call stack size
+    /// exceeded"), which scripts can catch: the recursion and value stack limits, and the native
+    /// stack running low (native code between calls, such as `join` calling `toString` of
+    /// nested arrays, recurses on it).
     pub(crate) fn check_runtime_limits(&self) -> JsResult<()> {
+        self.check_interrupt()?;
         // Must throw if the number of recursive calls exceeds the defined limit.
         //
         // `host_call_depth` accounts for nested host calls that re-enter the VM by invoking
-        // `Context::run()` recursively (for example, accessor calls).
+        // `Context::run()` recursively (for example, accessor calls), and for nested native calls.
         // Subtract 1 to exclude the dummy frame at index 0.
         let recursion_depth = (self.vm.frames.len() - 1).saturating_add(self.vm.host_call_depth);
-        if self.vm.runtime_limits.recursion_limit() <= recursion_depth {
-            return Err(RuntimeLimitError::Recursion.into());
-        }
-        // Must throw if the stack size exceeds the defined maximum length.
-        if self.vm.runtime_limits.stack_size_limit() <= self.vm.stack.stack.len() {
-            return Err(RuntimeLimitError::StackSize.into());
+        if self.vm.runtime_limits.recursion_limit() <= recursion_depth
+            // Must throw if the stack size exceeds the defined maximum length.
+            || self.vm.runtime_limits.stack_size_limit() <= self.vm.stack.stack.len()
+            || native_stack::is_low()
+        {
+            return Err(native_stack::overflow_error());
         }
 
         Ok(())
+    }
+
+    /// Throws the uncatchable [`EngineError::Interrupted`] if the interrupt flag is set.
+    #[inline]
+    pub(crate) fn check_interrupt(&self) -> JsResult<()> {
+        match &self.vm.interrupt {
+            Some(flag) if flag.load(std::sync::atomic::Ordering::Relaxed) => {
+                Err(EngineError::Interrupted.into())
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-use crate::error::RuntimeLimitError;
+use crate::error::{EngineError, RuntimeLimitError};
 use crate::vm::CallFrame;
 use crate::vm::call_frame::CallFrameLocation;
 use crate::vm::source_info::SourcePath;
@@ -360,9 +360,13 @@ fn recursion_runtime_limit() {
         TestAction::inspect_context(|context| {
             context.runtime_limits_mut().set_recursion_limit(10);
         }),
-        TestAction::assert_runtime_limit_error("factorial(11)", RuntimeLimitError::Recursion),
+        TestAction::assert_native_error(
+            "factorial(11)",
+            JsNativeErrorKind::Range,
+            "Maximum call stack size exceeded",
+        ),
         TestAction::assert_eq("factorial(8)", JsValue::new(40_320)),
-        TestAction::assert_runtime_limit_error(
+        TestAction::assert_native_error(
             indoc! {r#"
                 function x() {
                     x()
@@ -370,8 +374,16 @@ fn recursion_runtime_limit() {
 
                 x()
             "#},
-            RuntimeLimitError::Recursion,
+            JsNativeErrorKind::Range,
+            "Maximum call stack size exceeded",
         ),
+        // Scripts can catch it, as in other engines.
+        TestAction::assert(indoc! {r#"
+            (() => {
+                function y() { return y() + 1; }
+                try { y(); return false; } catch (e) { return e instanceof RangeError; }
+            })()
+        "#}),
     ]);
 }
 
@@ -494,33 +506,36 @@ fn long_object_chain_gc_trace_stack_overflow() {
 }
 
 // See: https://github.com/boa-dev/boa/issues/4515
+// The recursion error is a catchable RangeError: here it rejects the promise.
 #[test]
-fn recursion_in_async_gen_throws_uncatchable_error() {
+fn recursion_in_async_gen_rejects() {
     run_test_actions([
         TestAction::inspect_context(|context| {
             context.runtime_limits_mut().set_recursion_limit(128);
         }),
-        TestAction::assert_runtime_limit_error(
-            indoc! {r#"
-                async function* f() {}
-                f().return({
-                  get then() {
-                    this.then;
-                  },
-                });
-            "#},
-            RuntimeLimitError::Recursion,
-        ),
+        TestAction::run(indoc! {r#"
+            var rejected;
+            async function* f() {}
+            f().return({
+              get then() {
+                this.then;
+              },
+            }).catch((e) => { rejected = e; });
+        "#}),
+        TestAction::inspect_context(|context| {
+            context.run_jobs().unwrap();
+        }),
+        TestAction::assert("rejected instanceof RangeError"),
     ]);
 }
 
 #[test]
-fn recursion_in_setter_throws_uncatchable_error() {
+fn recursion_in_setter_throws_range_error() {
     run_test_actions([
         TestAction::inspect_context(|context| {
             context.runtime_limits_mut().set_recursion_limit(128);
         }),
-        TestAction::assert_runtime_limit_error(
+        TestAction::assert_native_error(
             indoc! {r#"
                 const obj = {
                   set x(value) {
@@ -529,7 +544,118 @@ fn recursion_in_setter_throws_uncatchable_error() {
                 };
                 obj.x = 1;
             "#},
-            RuntimeLimitError::Recursion,
+            JsNativeErrorKind::Range,
+            "Maximum call stack size exceeded",
+        ),
+    ]);
+}
+
+/// Recursion through native code (`join` calling `toString` of nested arrays, a getter calling
+/// itself) goes as deep as the recursion limit, on heap-allocated stack segments when the
+/// thread's stack runs low, instead of overflowing it.
+#[test]
+fn native_recursion_is_bounded_by_the_recursion_limit() {
+    run_test_actions([
+        TestAction::run("var a = []; for (var i = 0; i < 50000; i++) a = [a];"),
+        TestAction::assert_native_error(
+            "String(a)",
+            JsNativeErrorKind::Range,
+            "Maximum call stack size exceeded",
+        ),
+        TestAction::inspect_context(|context| {
+            context.runtime_limits_mut().set_recursion_limit(1_000_000);
+        }),
+        TestAction::assert_eq("String(a)", js_string!()),
+        TestAction::assert_eq(
+            "var o = {}; for (var i = 0; i < 30000; i++) o = { a: o }; JSON.stringify(o).length",
+            JsValue::new(30_000 * 6 + 2),
+        ),
+        TestAction::assert_eq(
+            "var n = 0; var g = { get x() { return ++n < 20000 ? this.x : n; } }; g.x",
+            JsValue::new(20_000),
+        ),
+    ]);
+}
+
+/// A long prototype chain is walked on heap-allocated stack segments.
+#[test]
+fn long_prototype_chains() {
+    run_test_actions([
+        TestAction::run(
+            "var p = { found: 1 }; var o = p; for (var i = 0; i < 200000; i++) o = Object.create(o);",
+        ),
+        TestAction::assert_eq("o.found", JsValue::new(1)),
+        TestAction::assert("o.missing === undefined"),
+        TestAction::assert("'found' in o && !('missing' in o)"),
+        TestAction::assert("(o.set = 2, o.hasOwnProperty('set') && !p.hasOwnProperty('set'))"),
+    ]);
+}
+
+/// Sources nested deeper than the parser's stack allows are a SyntaxError.
+#[test]
+fn deeply_nested_eval_is_a_syntax_error() {
+    run_test_actions([
+        TestAction::assert_eq("eval('('.repeat(1000) + '1' + ')'.repeat(1000))", JsValue::new(1)),
+        TestAction::assert(indoc! {r#"
+            (() => {
+                try { eval('('.repeat(1000000) + '1' + ')'.repeat(1000000)); return false; }
+                catch (e) { return e instanceof SyntaxError; }
+            })()
+        "#}),
+    ]);
+}
+
+/// Sets `flag` after `ms` milliseconds, from another thread.
+fn set_after(flag: &std::sync::Arc<std::sync::atomic::AtomicBool>, ms: u64) {
+    let flag = flag.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+}
+
+/// The interrupt flag stops loops, recursion and backtracking regular expressions with the
+/// uncatchable `EngineError::Interrupted`; clearing it lets the context run again.
+#[test]
+fn the_interrupt_flag_stops_running_code() {
+    use std::sync::{Arc, atomic::AtomicBool, atomic::Ordering};
+    for source in [
+        "while (true) {}",
+        "for (;;) { try { [1].forEach(() => {}); } catch (e) {} }",
+        "function f() { try { while (true) {} } finally { } } f()",
+        // A backreference keeps the backtracking matcher; catastrophic on this input.
+        r"/^(a+)+$/.test('a'.repeat(40) + 'b')",
+        // A non-Latin1 string keeps the backtracking matcher too.
+        r"/^(a+)+$/.test('a'.repeat(40) + '€')",
+    ] {
+        let mut context = crate::Context::default();
+        let flag = Arc::new(AtomicBool::new(false));
+        context.set_interrupt_flag(Some(flag.clone()));
+        set_after(&flag, 50);
+        let err = context
+            .eval(crate::Source::from_bytes(source))
+            .expect_err(source);
+        assert_eq!(err.as_engine(), Some(&EngineError::Interrupted), "{source}");
+        flag.store(false, Ordering::Relaxed);
+        assert_eq!(
+            context
+                .eval(crate::Source::from_bytes("1 + 1"))
+                .expect("runs again"),
+            JsValue::new(2)
+        );
+    }
+}
+
+/// Patterns without backreferences or lookaround run on a linear-time matcher on Latin1
+/// strings: no interrupt needed.
+#[test]
+fn catastrophic_patterns_are_linear_on_latin1_strings() {
+    run_test_actions([
+        TestAction::assert(r"!/^(a+)+$/.test('a'.repeat(5000) + 'b')"),
+        TestAction::assert(r"/^(a+)+$/.test('a'.repeat(5000))"),
+        TestAction::assert_eq(
+            r"/^(\w+\s?)+$/.exec('word '.repeat(2000) + 'x')[1]",
+            js_string!("x"),
         ),
     ]);
 }

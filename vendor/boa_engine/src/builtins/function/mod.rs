@@ -399,6 +399,19 @@ impl BuiltInFunctionObject {
         generator: bool,
         context: &mut Context,
     ) -> JsResult<JsObject> {
+        // Parsing and compiling recurse once per nesting level of the source, tens of
+        // kilobytes each: do it on a stack large enough for deeply nested code.
+        crate::vm::native_stack::grow_for_compiler(|| Self::create_dynamic_function_on_stack(constructor, new_target, args, r#async, generator, context))
+    }
+
+    fn create_dynamic_function_on_stack(
+        constructor: JsObject,
+        new_target: &JsValue,
+        args: &[JsValue],
+        r#async: bool,
+        generator: bool,
+        context: &mut Context,
+    ) -> JsResult<JsObject> {
         // 1. If newTarget is undefined, set newTarget to constructor.
         let new_target = if new_target.is_undefined() {
             constructor.into()

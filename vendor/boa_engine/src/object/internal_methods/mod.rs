@@ -693,7 +693,10 @@ pub(crate) fn ordinary_has_property(
             // 5. If parent is not null, then
             // a. Return ? parent.[[HasProperty]](P).
             // 6. Return false.
-            .map_or(Ok(false), |obj| obj.__has_property__(key, context))
+            // (a long prototype chain recurses once per object: see `vm::native_stack`)
+            .map_or(Ok(false), |obj| {
+                crate::vm::native_stack::grow(|| obj.__has_property__(key, context))
+            })
     }
 }
 
@@ -720,7 +723,8 @@ pub(crate) fn ordinary_get(
                 context.slot().attributes |= SlotAttributes::PROTOTYPE;
 
                 // c. Return ? parent.[[Get]](P, Receiver).
-                parent.__get__(key, receiver, context)
+                // (a long prototype chain recurses once per object: see `vm::native_stack`)
+                crate::vm::native_stack::grow(|| parent.__get__(key, receiver, context))
             }
             // b. If parent is null, return undefined.
             else {
@@ -773,7 +777,8 @@ pub(crate) fn ordinary_try_get(
                 context.slot().attributes |= SlotAttributes::PROTOTYPE;
 
                 // c. Return ? parent.[[Get]](P, Receiver).
-                parent.__try_get__(key, receiver, context)
+                // (a long prototype chain recurses once per object: see `vm::native_stack`)
+                crate::vm::native_stack::grow(|| parent.__try_get__(key, receiver, context))
             }
             // b. If parent is null, return undefined.
             else {
@@ -834,7 +839,8 @@ pub(crate) fn ordinary_set(
         context.slot().attributes |= SlotAttributes::PROTOTYPE;
 
         // i. Return ? parent.[[Set]](P, V, Receiver).
-        return parent.__set__(key, value, receiver, context);
+        // (a long prototype chain recurses once per object: see `vm::native_stack`)
+        return crate::vm::native_stack::grow(|| parent.__set__(key, value, receiver, context));
     }
     // c. Else,
     else {
