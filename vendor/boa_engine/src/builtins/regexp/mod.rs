@@ -26,11 +26,18 @@ use boa_gc::{Finalize, Trace};
 use boa_macros::{js_str, utf16};
 use boa_parser::lexer::regex::RegExpFlags;
 use regress::{Flags, Range, Regex};
+use std::cell::OnceCell;
+use std::rc::Rc;
 use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
 
 use super::{BuiltInBuilder, BuiltInConstructor, IntrinsicObject};
 
+mod fast_paths;
+mod linear;
 mod regexp_string_iterator;
+
+use linear::LinearMatcher;
 pub(crate) use regexp_string_iterator::RegExpStringIterator;
 #[cfg(test)]
 mod tests;
@@ -40,8 +47,11 @@ mod tests;
 // Safety: `RegExp` does not contain any objects which needs to be traced, so this is safe.
 #[boa_gc(unsafe_empty_trace)]
 pub struct RegExp {
-    /// Regex matcher.
-    matcher: Regex,
+    /// Regex matcher (shared: every exec works on a clone of this record).
+    matcher: Rc<Regex>,
+    /// The linear-time matcher for Latin1 strings, made on first use (`None` inside when the
+    /// pattern needs the backtracker).
+    linear: Rc<OnceCell<Option<Rc<LinearMatcher>>>>,
     flags: RegExpFlags,
     original_source: JsString,
     original_flags: JsString,
@@ -56,6 +66,57 @@ impl RegExp {
     /// Returns the original flags string of the regex (e.g. `"gi"`).
     pub(crate) fn original_flags(&self) -> &JsString {
         &self.original_flags
+    }
+
+    /// The first match in `input` at or after `start` (at `start` only when `sticky`), with the
+    /// semantics of `fullUnicode` (`u` or `v` flag).
+    fn find_at(
+        &self,
+        input: &JsString,
+        start: usize,
+        sticky: bool,
+        full_unicode: bool,
+        context: &Context,
+    ) -> JsResult<Option<regress::Match>> {
+        let matcher = &*self.matcher;
+        // A catastrophically backtracking pattern must not keep the thread forever: the
+        // matcher watches the context's interrupt flag, and an interrupted match is discarded.
+        let not_interrupted = AtomicBool::new(false);
+        let interrupt = context.vm.interrupt.clone();
+        let flag = interrupt.as_deref().unwrap_or(&not_interrupted);
+        let found = match (full_unicode, input.as_str().variant()) {
+            // Latin1 text has no surrogates: code units are code points in both modes.
+            (true | false, JsStrVariant::Latin1(input)) => match self.linear() {
+                Some(linear) => linear.find(matcher, input, start, sticky),
+                None => {
+                    let mut found = matcher.find_from_latin1(input, start).interruptible(flag);
+                    if sticky { found.anchored().next() } else { found.next() }
+                }
+            },
+            (true, JsStrVariant::Utf16(input)) => {
+                let mut found = matcher.find_from_utf16(input, start).interruptible(flag);
+                if sticky { found.anchored().next() } else { found.next() }
+            }
+            (false, JsStrVariant::Utf16(input)) => {
+                let mut found = matcher.find_from_ucs2(input, start).interruptible(flag);
+                if sticky { found.anchored().next() } else { found.next() }
+            }
+        };
+        context.check_interrupt()?;
+        Ok(found)
+    }
+
+    /// The linear-time matcher for Latin1 strings, if the pattern allows one.
+    fn linear(&self) -> Option<Rc<LinearMatcher>> {
+        self.linear
+            .get_or_init(|| {
+                LinearMatcher::get(
+                    &self.original_source,
+                    &self.original_flags,
+                    Flags::from(self.flags),
+                )
+            })
+            .clone()
     }
 }
 
@@ -394,7 +455,8 @@ impl RegExp {
         // 20. Set obj.[[RegExpRecord]] to rer.
         // 21. Set obj.[[RegExpMatcher]] to CompilePattern of parseResult with argument rer.
         Ok(RegExp {
-            matcher,
+            matcher: Rc::new(matcher),
+            linear: Rc::default(),
             flags,
             original_source: p,
             original_flags: f,
@@ -1130,8 +1192,7 @@ impl RegExp {
             last_index = 0;
         }
 
-        // 8. Let matcher be R.[[RegExpMatcher]].
-        let matcher = &rx.matcher;
+        // 8. Let matcher be R.[[RegExpMatcher]] (used by `find_at` below).
 
         // 9. If flags contains "u" or flags contains "v", let fullUnicode be true; else let fullUnicode be false.
         let full_unicode = flags.contains(b'u') || flags.contains(b'v');
@@ -1157,21 +1218,7 @@ impl RegExp {
 
         // 13.b. Let inputIndex be the index into input of the character that was obtained from element lastIndex of S.
         // 13.c. Let r be matcher(input, inputIndex).
-        let r: Option<regress::Match> = match (full_unicode, input.as_str().variant()) {
-            (true | false, JsStrVariant::Latin1(_)) => {
-                // TODO: Currently regress does not support latin1 encoding.
-                let input = input.to_vec();
-
-                // NOTE: We can use the faster ucs2 variant since there will never be two byte unicode.
-                matcher.find_from_ucs2(&input, last_index as usize).next()
-            }
-            (true, JsStrVariant::Utf16(input)) => {
-                matcher.find_from_utf16(input, last_index as usize).next()
-            }
-            (false, JsStrVariant::Utf16(input)) => {
-                matcher.find_from_ucs2(input, last_index as usize).next()
-            }
-        };
+        let r = rx.find_at(input, last_index as usize, sticky, full_unicode, context)?;
 
         let Some(match_value) = r else {
             // d. If r is failure, then
@@ -1197,7 +1244,7 @@ impl RegExp {
         // SKIP: i. Assert: r is a MatchState.
         // SKIP: ii. Set matchSucceeded to true.
 
-        // NOTE: regress currently doesn't support the sticky flag so we have to emulate it.
+        // NOTE: the searches above are anchored when sticky; kept as a safety net.
         if sticky && match_value.start() != last_index as usize {
             // 1. Perform ? Set(R, "lastIndex", +0𝔽, true).
             this.set(js_string!("lastIndex"), 0, true, context)?;
@@ -1415,6 +1462,19 @@ impl RegExp {
         // b. Perform ? Set(rx, "lastIndex", +0𝔽, true).
         rx.set(js_string!("lastIndex"), 0, true, context)?;
 
+        // Unobservably the same when `rx` is unmodified: the matches found natively (the exec
+        // loop ends with a failed exec, which leaves lastIndex at 0).
+        if let Some(re) = Self::unmodified(&rx, false, context) {
+            let matches = re.global_matches(&arg_str, context)?;
+            if matches.is_empty() {
+                return Ok(JsValue::null());
+            }
+            let strings = matches
+                .iter()
+                .map(|m| JsValue::from(arg_str.slice(m.start(), m.end())));
+            return Ok(Array::create_array_from_list(strings, context).into());
+        }
+
         // c. Let A be ! ArrayCreate(0).
         let a = Array::array_create(0, None, context)?;
 
@@ -1590,6 +1650,12 @@ impl RegExp {
             ReplaceValue(JsString),
         }
 
+        /// A result of the exec loop, or a match found natively (see `fast_paths`).
+        enum MatchRecord {
+            Result(JsObject),
+            Builtin(regress::Match),
+        }
+
         // 1. Let rx be the this value.
         // 2. If rx is not an Object, throw a TypeError exception.
         let rx = this.as_object().ok_or_else(|| {
@@ -1636,6 +1702,17 @@ impl RegExp {
             false
         };
 
+        // Unobservably the same when `rx` is unmodified and has no named groups: the matches
+        // found natively (the exec loop ends with a failed exec, which leaves lastIndex at 0).
+        let builtin_matches = if global {
+            Self::unmodified(&rx, false, context)
+                .filter(|re| re.matcher.group_names().is_empty())
+                .map(|re| re.global_matches(&s, context))
+                .transpose()?
+        } else {
+            None
+        };
+
         // 10. Let results be a new empty List.
         let mut results = Vec::new();
 
@@ -1644,7 +1721,7 @@ impl RegExp {
         // NOTE(HalidOdat): We don't keep track of `done`, we just break when done is true.
 
         // 12. Repeat, while done is false,
-        loop {
+        while builtin_matches.is_none() {
             // a. Let result be ? RegExpExec(rx, S).
             let result = Self::abstract_exec(&rx, s.clone(), context)?;
 
@@ -1697,8 +1774,57 @@ impl RegExp {
         // 14. Let nextSourcePosition be 0.
         let mut next_source_position = 0;
 
+        let builtin_matches = builtin_matches.unwrap_or_default();
+        let results = results
+            .into_iter()
+            .map(MatchRecord::Result)
+            .chain(builtin_matches.into_iter().map(MatchRecord::Builtin));
+
         // 15. For each element result of results, do
         for result in results {
+            let result = match result {
+                MatchRecord::Result(result) => result,
+                MatchRecord::Builtin(m) => {
+                    let matched = s.slice(m.start(), m.end());
+                    let captures = m
+                        .captures
+                        .iter()
+                        .map(|c| {
+                            c.as_ref()
+                                .map_or_else(JsValue::undefined, |r| s.slice(r.start, r.end).into())
+                        })
+                        .collect::<Vec<_>>();
+                    let replacement = match replace_value {
+                        CallableOrString::FunctionalReplace(ref replace_value) => {
+                            let mut replacer_args = vec![JsValue::new(matched.clone())];
+                            replacer_args.extend(captures);
+                            replacer_args.push(m.start().into());
+                            replacer_args.push(s.clone().into());
+                            replace_value
+                                .call(&JsValue::undefined(), &replacer_args, context)?
+                                .to_string(context)?
+                        }
+                        CallableOrString::ReplaceValue(ref replace_value) => {
+                            string::get_substitution(
+                                &matched,
+                                &s,
+                                m.start(),
+                                &captures,
+                                &JsValue::undefined(),
+                                replace_value,
+                                context,
+                            )?
+                        }
+                    };
+                    if m.start() >= next_source_position {
+                        accumulated_result
+                            .extend(s.get_expect(next_source_position..m.start()).iter());
+                        accumulated_result.extend(replacement.iter());
+                        next_source_position = m.end();
+                    }
+                    continue;
+                }
+            };
             // a. Let resultLength be ? LengthOfArrayLike(result).
             let result_length = result.length_of_array_like(context)? as i64;
 
@@ -1897,6 +2023,19 @@ impl RegExp {
 
         // 3. Let S be ? ToString(string).
         let arg_str = args.get_or_undefined(0).to_string(context)?;
+
+        // Unobservably the same when `rx` is unmodified: no splitter object, and each match
+        // found once instead of a sticky match tried at every position.
+        if let Some(re) = Self::unmodified(&rx, true, context) {
+            let limit = args.get_or_undefined(1);
+            let lim = if limit.is_undefined() {
+                u32::MAX
+            } else {
+                limit.to_u32(context)?
+            };
+            let unicode_matching = re.flags.contains(RegExpFlags::UNICODE);
+            return re.split_builtin(&arg_str, lim, unicode_matching, context);
+        }
 
         // 4. Let C be ? SpeciesConstructor(rx, %RegExp%).
         let constructor = rx.species_constructor(StandardConstructors::regexp, context)?;

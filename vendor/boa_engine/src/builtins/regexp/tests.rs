@@ -262,3 +262,69 @@ fn regexp_no_panic_on_empty_class_quantifier() {
     // It should return null without panicking.
     run_test_actions([TestAction::assert_eq("/[]*1/u.exec()", JsValue::null())]);
 }
+
+/// The native loops of `@@split`, `@@match` and `@@replace` (taken when the regular expression
+/// is unmodified) give the results of the specification's algorithms (taken when it has an own
+/// property), and the linear-time matcher (Latin1 strings, patterns without lookaround) gives
+/// those of the backtracking one (the same pattern followed by an empty lookahead).
+#[test]
+fn fast_paths_and_matchers_agree_with_the_specification_algorithms() {
+    run_test_actions([TestAction::assert(indoc! {r#"
+        (() => {
+            const patterns = [
+                ['\\r?\\n', ''], [',', 'g'], ['\\d+', 'g'], ['(\\d)(\\d)?', 'g'], ['x*', 'g'],
+                ['', 'g'], ['\\b', 'g'], ['(a|ab)(c|bcd)?', 'gi'], ['[^,]*', 'g'], ['$', 'g'],
+                ['(?<n>\\d)', 'g'], ['\\s+', 'gy'], ['.', 'gsu'], ['(a+)+b', 'g'], ['é', 'gi'],
+            ];
+            const texts = [
+                '', 'a', 'id,name\r\n1,Ann\r\n22,Béa\n\n333,Émile,', ' a  b\tc ', 'aaab ab abcd',
+                'x1y22z333', ',,', 'ÉéE\u20ac1', 'aaaaaaaaaaaaaaaaaaaab',
+            ];
+            const generic = (re) => { const r = new RegExp(re.source, re.flags); r.x = 1; return r; };
+            const backtracking = (re) => new RegExp('(?:' + re.source + ')(?=)', re.flags);
+            const run = (re, s) => JSON.stringify([
+                s.split(re), s.split(re, 2), s.match(re), s.replace(re, '<$&|$1|$`>'),
+                s.replace(re, (...a) => '[' + a.slice(0, -2).join('/') + ']'), re.lastIndex,
+                s.replaceAll(new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g'), '_'),
+            ]);
+            for (const [p, f] of patterns) {
+                for (const t of texts) {
+                    const expected = run(generic(new RegExp(p, f)), t);
+                    for (const re of [new RegExp(p, f), backtracking(new RegExp(p, f))]) {
+                        const got = run(re, t);
+                        if (got !== expected) {
+                            throw new Error(`/${re.source}/${re.flags} on ${JSON.stringify(t)}: ${got} != ${expected}`);
+                        }
+                    }
+                }
+            }
+            return true;
+        })()
+    "#})]);
+}
+
+/// Changing `RegExp.prototype.exec` or a flag getter disables the native loops.
+#[test]
+fn modified_prototypes_are_observed() {
+    run_test_actions([
+        TestAction::run(indoc! {r#"
+            var calls = 0;
+            var exec = RegExp.prototype.exec;
+            RegExp.prototype.exec = function (s) { calls++; return exec.call(this, s); };
+        "#}),
+        TestAction::assert_eq("'a,b,c'.split(/,/).length", JsValue::new(3)),
+        TestAction::assert_eq("'a,b,c'.match(/,/g).length", JsValue::new(2)),
+        TestAction::assert_eq("'a,b,c'.replace(/,/g, ';')", js_str!("a;b;c")),
+        TestAction::assert("calls > 6"),
+        TestAction::run("RegExp.prototype.exec = exec; calls = 0;"),
+        TestAction::run(indoc! {r#"
+            var flagReads = 0;
+            var global = Object.getOwnPropertyDescriptor(RegExp.prototype, 'global');
+            Object.defineProperty(RegExp.prototype, 'global', {
+                get() { flagReads++; return global.get.call(this); }, configurable: true,
+            });
+        "#}),
+        TestAction::assert_eq("'a,b'.replace(/,/g, ';')", js_str!("a;b")),
+        TestAction::assert("flagReads > 0"),
+    ]);
+}
