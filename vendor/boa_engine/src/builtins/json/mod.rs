@@ -42,6 +42,8 @@ use boa_parser::{Parser, Source};
 
 use super::{BuiltInBuilder, IntrinsicObject};
 
+pub(crate) mod fast_parse;
+
 /// Converts a nibble (0-15) to its lowercase hex digit as a UTF-16 code unit.
 const fn to_hex_digit(val: u16) -> u16 {
     match val & 0xF {
@@ -244,6 +246,11 @@ impl Json {
             .to_string(context)?
             .to_std_string()
             .map_err(|e| JsNativeError::syntax().with_message(e.to_string()))?;
+
+        // Without a reviver, no source text is needed: read the JSON straight into values.
+        if !args.get_or_undefined(1).is_callable() {
+            return fast_parse::parse(&json_string, context);
+        }
 
         // 2. Parse ! StringToCodePoints(jsonString) as a JSON text as specified in ECMA-404.
         //    Throw a SyntaxError exception if it is not a valid JSON text as defined in that specification.
@@ -766,6 +773,20 @@ impl Json {
     ///
     /// [spec]: https://tc39.es/ecma262/#sec-serializejsonproperty
     fn serialize_json_property(
+        state: &mut StateRecord,
+        key: JsString,
+        holder: &JsObject,
+        context: &mut Context,
+    ) -> JsResult<Option<JsString>> {
+        // Each nesting level of the value recurses through here: continue on a new stack
+        // segment when this one runs low, so deeply nested values serialize instead of
+        // overflowing the thread's stack.
+        crate::vm::native_stack::grow(|| {
+            Self::serialize_json_property_on_stack(state, key, holder, context)
+        })
+    }
+
+    fn serialize_json_property_on_stack(
         state: &mut StateRecord,
         key: JsString,
         holder: &JsObject,

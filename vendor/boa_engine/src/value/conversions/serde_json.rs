@@ -38,6 +38,12 @@ impl JsValue {
     /// # assert_eq!(Some(json), value.to_json(&mut context).unwrap());
     /// ```
     pub fn from_json(json: &Value, context: &mut Context) -> JsResult<Self> {
+        // Nested values recurse through here: continue on a new stack segment when this one
+        // runs low, so deep data converts instead of overflowing the thread's stack.
+        crate::vm::native_stack::grow(|| Self::from_json_on_stack(json, context))
+    }
+
+    fn from_json_on_stack(json: &Value, context: &mut Context) -> JsResult<Self> {
         /// Biggest possible integer, as i64.
         const MAX_INT: i64 = i32::MAX as i64;
 
@@ -83,6 +89,17 @@ impl JsValue {
         }
     }
 
+    /// Parses the JSON text `json` (UTF-8) straight into a value, as `JSON.parse` without a
+    /// reviver does: no intermediate [`serde_json::Value`], and no limit on the nesting depth
+    /// (deeply nested values are read on heap-allocated stack segments).
+    ///
+    /// # Errors
+    ///
+    /// The [`serde_json::Error`] of an invalid JSON text (with its line and column).
+    pub fn from_json_slice(json: &[u8], context: &mut Context) -> Result<Self, serde_json::Error> {
+        crate::builtins::json::fast_parse::read(serde_json::Deserializer::from_slice(json), context)
+    }
+
     /// Converts the `JsValue` to a [`serde_json::Value`].
     ///
     /// If the `JsValue` is `Undefined`, this method will return `None`.
@@ -118,6 +135,15 @@ impl JsValue {
     }
 
     fn to_json_inner(
+        &self,
+        context: &mut Context,
+        seen_objects: &mut HashSet<JsObject>,
+    ) -> JsResult<Option<Value>> {
+        // As in `from_json`: deep values continue on a new stack segment.
+        crate::vm::native_stack::grow(|| self.to_json_on_stack(context, seen_objects))
+    }
+
+    fn to_json_on_stack(
         &self,
         context: &mut Context,
         seen_objects: &mut HashSet<JsObject>,
