@@ -604,7 +604,10 @@ impl Context {
     /// unwinds the script without running its `catch` or `finally` blocks. Clearing the flag
     /// lets the context run scripts again.
     #[inline]
-    pub fn set_interrupt_flag(&mut self, flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
+    pub fn set_interrupt_flag(
+        &mut self,
+        flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    ) {
         self.vm.interrupt = flag;
     }
 

@@ -1591,10 +1591,16 @@ impl SourceTextModule {
     fn initialize_environment(&self, module_self: &Module, context: &mut Context) -> JsResult<()> {
         // Parsing and compiling recurse once per nesting level of the source, tens of
         // kilobytes each: do it on a stack large enough for deeply nested code.
-        crate::vm::native_stack::grow_for_compiler(|| self.initialize_environment_on_stack(module_self, context))
+        crate::vm::native_stack::grow_for_compiler(|| {
+            self.initialize_environment_on_stack(module_self, context)
+        })
     }
 
-    fn initialize_environment_on_stack(&self, module_self: &Module, context: &mut Context) -> JsResult<()> {
+    fn initialize_environment_on_stack(
+        &self,
+        module_self: &Module,
+        context: &mut Context,
+    ) -> JsResult<()> {
         #[derive(Debug)]
         enum ImportBinding {
             Namespace {

@@ -596,7 +596,10 @@ fn long_prototype_chains() {
 #[test]
 fn deeply_nested_eval_is_a_syntax_error() {
     run_test_actions([
-        TestAction::assert_eq("eval('('.repeat(1000) + '1' + ')'.repeat(1000))", JsValue::new(1)),
+        TestAction::assert_eq(
+            "eval('('.repeat(1000) + '1' + ')'.repeat(1000))",
+            JsValue::new(1),
+        ),
         TestAction::assert(indoc! {r#"
             (() => {
                 try { eval('('.repeat(1000000) + '1' + ')'.repeat(1000000)); return false; }

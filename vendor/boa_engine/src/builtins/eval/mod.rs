@@ -79,7 +79,9 @@ impl Eval {
     ) -> JsResult<JsValue> {
         // Parsing and compiling recurse once per nesting level of the source, tens of
         // kilobytes each: do it on a stack large enough for deeply nested code.
-        crate::vm::native_stack::grow_for_compiler(|| Self::perform_eval_on_stack(x, direct, lexical_scope, strict, context))
+        crate::vm::native_stack::grow_for_compiler(|| {
+            Self::perform_eval_on_stack(x, direct, lexical_scope, strict, context)
+        })
     }
 
     fn perform_eval_on_stack(

@@ -401,7 +401,16 @@ impl BuiltInFunctionObject {
     ) -> JsResult<JsObject> {
         // Parsing and compiling recurse once per nesting level of the source, tens of
         // kilobytes each: do it on a stack large enough for deeply nested code.
-        crate::vm::native_stack::grow_for_compiler(|| Self::create_dynamic_function_on_stack(constructor, new_target, args, r#async, generator, context))
+        crate::vm::native_stack::grow_for_compiler(|| {
+            Self::create_dynamic_function_on_stack(
+                constructor,
+                new_target,
+                args,
+                r#async,
+                generator,
+                context,
+            )
+        })
     }
 
     fn create_dynamic_function_on_stack(

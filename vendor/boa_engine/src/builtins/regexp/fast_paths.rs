@@ -11,7 +11,9 @@
 
 use super::{RegExp, advance_string_index};
 use crate::{
-    Context, JsObject, JsResult, JsString, JsValue, builtins::array::Array, js_string,
+    Context, JsObject, JsResult, JsString, JsValue,
+    builtins::array::Array,
+    js_string,
     native_function::{NativeFunctionPointer, is_native_function},
     property::PropertyKey,
     symbol::JsSymbol,
@@ -58,7 +60,10 @@ impl RegExp {
         let data = rx.downcast_ref::<Self>()?.clone();
         let constructor = context.intrinsics().constructors().regexp();
         let prototype = constructor.prototype();
-        if !rx.prototype().is_some_and(|p| JsObject::equals(&p, &prototype)) {
+        if !rx
+            .prototype()
+            .is_some_and(|p| JsObject::equals(&p, &prototype))
+        {
             return None;
         }
         let own = rx.borrow().properties().shape.keys();

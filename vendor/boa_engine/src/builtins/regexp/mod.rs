@@ -90,16 +90,28 @@ impl RegExp {
                 Some(linear) => linear.find(matcher, input, start, sticky),
                 None => {
                     let mut found = matcher.find_from_latin1(input, start).interruptible(flag);
-                    if sticky { found.anchored().next() } else { found.next() }
+                    if sticky {
+                        found.anchored().next()
+                    } else {
+                        found.next()
+                    }
                 }
             },
             (true, JsStrVariant::Utf16(input)) => {
                 let mut found = matcher.find_from_utf16(input, start).interruptible(flag);
-                if sticky { found.anchored().next() } else { found.next() }
+                if sticky {
+                    found.anchored().next()
+                } else {
+                    found.next()
+                }
             }
             (false, JsStrVariant::Utf16(input)) => {
                 let mut found = matcher.find_from_ucs2(input, start).interruptible(flag);
-                if sticky { found.anchored().next() } else { found.next() }
+                if sticky {
+                    found.anchored().next()
+                } else {
+                    found.next()
+                }
             }
         };
         context.check_interrupt()?;

@@ -38,9 +38,14 @@ fn negative_zero_and_number_kinds() {
 #[test]
 fn proto_key_is_an_own_property() {
     run_test_actions([
-        TestAction::assert(r#"Object.getPrototypeOf(JSON.parse('{"__proto__":[]}')) === Object.prototype"#),
+        TestAction::assert(
+            r#"Object.getPrototypeOf(JSON.parse('{"__proto__":[]}')) === Object.prototype"#,
+        ),
         TestAction::assert(r#"Array.isArray(JSON.parse('{"__proto__":[]}').__proto__)"#),
-        TestAction::assert_eq(r#"Object.keys(JSON.parse('{"b":1,"a":2,"1":3}')).join()"#, js_str!("1,b,a")),
+        TestAction::assert_eq(
+            r#"Object.keys(JSON.parse('{"b":1,"a":2,"1":3}')).join()"#,
+            js_str!("1,b,a"),
+        ),
     ]);
 }
 
@@ -71,6 +76,9 @@ fn deep_nesting_parses() {
             "JSON.stringify(JSON.parse('{\"a\":'.repeat(5000) + '1' + '}'.repeat(5000))).length",
             JsValue::new(5000 * 6 + 1),
         ),
-        TestAction::assert_eq("typeof JSON.parse('[[[[1]]]]')[0][0][0][0]", js_string!("number")),
+        TestAction::assert_eq(
+            "typeof JSON.parse('[[[[1]]]]')[0][0][0][0]",
+            js_string!("number"),
+        ),
     ]);
 }
