@@ -249,7 +249,11 @@ impl LifecycleVu {
         let _ = self.tx.send(LifecycleCall::HandleSummary { data, reply });
         match rx.recv_timeout(timeout) {
             Ok(r) => r.map_err(Some),
-            Err(_) => Err(None),
+            Err(_) => {
+                // Stops a handleSummary that spins in script code (the engine reads the flag).
+                self.signal.cancel();
+                Err(None)
+            }
         }
     }
 

@@ -1,7 +1,10 @@
 //! Cancellation of a VU's running iteration (end of a scenario's graceful stop, test abort,
-//! SIGINT): blocking host calls (`sleep`, `http.*`) wake up at once and throw, so the
-//! iteration unwinds and is counted as interrupted.
+//! SIGINT, a setup/teardown/handleSummary timeout): blocking host calls (`sleep`, `http.*`)
+//! wake up at once and throw, and the JS engine, which watches the same flag on loop
+//! back-edges, calls and regular expression matching, stops a script that spins in JS code.
+//! The iteration unwinds and is counted as interrupted.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -14,7 +17,8 @@ pub const ABORT_MESSAGE: &str = "rk6: test aborted";
 
 #[derive(Default)]
 pub struct VuSignal {
-    cancelled: AtomicBool,
+    /// Shared with the VU's JS context (`Context::set_interrupt_flag`).
+    cancelled: Arc<AtomicBool>,
     lock: Mutex<()>,
     cond: Condvar,
     notify: tokio::sync::Notify,
@@ -23,6 +27,11 @@ pub struct VuSignal {
 impl VuSignal {
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Acquire)
+    }
+
+    /// The flag the JS engine reads to interrupt running script code.
+    pub fn engine_flag(&self) -> Arc<AtomicBool> {
+        self.cancelled.clone()
     }
 
     pub fn cancel(&self) {

@@ -5,6 +5,7 @@ pub mod console;
 pub mod event_loop;
 pub mod gc;
 pub mod interrupt;
+pub mod limits;
 pub mod loader;
 pub mod modules;
 pub mod remote;

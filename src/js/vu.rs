@@ -157,6 +157,8 @@ impl Vu {
             })?;
         let state = Rc::new(RefCell::new(VuState::new(shared.clone(), id)));
         event_loop.set_signal(state.borrow().signal.clone());
+        ctx.set_interrupt_flag(Some(state.borrow().signal.engine_flag()));
+        super::limits::apply(&mut ctx);
         ctx.insert_data::<VuRef>(state.clone());
         ctx.insert_data::<Rc<EventLoop>>(event_loop.clone());
         let _guard = shared.tokio.enter();

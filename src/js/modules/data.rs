@@ -311,7 +311,8 @@ fn build(fun: &JsObject, ctx: &mut Context) -> JsResult<SharedData> {
 }
 
 fn parse_element(text: &str, ctx: &mut Context) -> JsResult<JsValue> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    // Straight into script values: no depth limit, no intermediate serde_json::Value.
+    let v = JsValue::from_json_slice(text.as_bytes(), ctx).map_err(|e| {
         // Go's message for the only invalid text stored here, `undefined`.
         let msg = match text.chars().next() {
             Some(c) if !c.is_ascii_digit() && !"-[{\"tfn".contains(c) => {
@@ -321,21 +322,22 @@ fn parse_element(text: &str, ctx: &mut Context) -> JsResult<JsValue> {
         };
         JsNativeError::syntax().with_message(msg)
     })?;
-    let v = JsValue::from_json(&value, ctx)?;
     freeze(&v, ctx)?;
     Ok(v)
 }
 
 /// Deep-freezes a value fresh from JSON (no cycles), as k6 does with every element it hands out.
+/// Walks with a work list, not recursion: an element may be nested thousands of levels deep.
 fn freeze(v: &JsValue, ctx: &mut Context) -> JsResult<()> {
-    let Some(obj) = v.as_object() else {
-        return Ok(());
-    };
-    for key in obj.own_property_keys(ctx)? {
-        let child = obj.get(key, ctx)?;
-        freeze(&child, ctx)?;
+    let mut pending: Vec<JsObject> = v.as_object().into_iter().collect();
+    while let Some(obj) = pending.pop() {
+        for key in obj.own_property_keys(ctx)? {
+            if let Some(child) = obj.get(key, ctx)?.as_object() {
+                pending.push(child);
+            }
+        }
+        obj.set_integrity_level(IntegrityLevel::Frozen, ctx)?;
     }
-    obj.set_integrity_level(IntegrityLevel::Frozen, ctx)?;
     Ok(())
 }
 

@@ -1878,9 +1878,9 @@ fn response_json(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResul
             _ => Ok(JsValue::undefined()),
         };
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|e| go_error(go_json_error(&body, &e), ctx))?;
-    JsValue::from_json(&value, ctx)
+    // Straight into script values, at any nesting depth (a serde_json::Value would stop at
+    // 128 levels, and recurse on the VU thread's stack to build and drop it).
+    JsValue::from_json_slice(&body, ctx).map_err(|e| go_error(go_json_error(&body, &e), ctx))
 }
 
 /// Go's `quoteChar`: the byte taken as a Latin-1 rune, quoted like `strconv.Quote`.
