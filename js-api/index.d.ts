@@ -11,3 +11,4 @@
 /// <reference path="./k6-html.d.ts" />
 /// <reference path="./k6-options.d.ts" />
 /// <reference path="./k6-x-kv.d.ts" />
+/// <reference path="./k6-net-grpc.d.ts" />

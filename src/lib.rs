@@ -3,6 +3,7 @@ pub mod alloc;
 pub mod api;
 pub mod executor;
 pub mod go_strconv;
+pub mod grpc;
 pub mod http;
 pub mod js;
 pub mod kv;

@@ -50,7 +50,7 @@ pub struct TransportConfig {
 
 /// Trusted roots: the system's (honouring `SSL_CERT_FILE`/`SSL_CERT_DIR` as Go does), else
 /// the Mozilla set compiled in.
-fn root_store() -> rustls::RootCertStore {
+pub(crate) fn root_store() -> rustls::RootCertStore {
     let mut roots = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     let (added, _) = roots.add_parsable_certificates(native.certs);
@@ -79,6 +79,11 @@ impl TransportConfig {
             no_connection_reuse: options.no_connection_reuse,
             no_vu_connection_reuse: options.no_vu_connection_reuse,
         }))
+    }
+
+    /// `insecureSkipTLSVerify`.
+    pub fn insecure(&self) -> bool {
+        self.insecure
     }
 
     /// The TLS client settings (built on first use).
@@ -402,7 +407,7 @@ fn lookup_prefix(target: &str) -> String {
 
 /// Every address of the host, in the resolver's order (the dialer tries them in turn),
 /// refusing blocked host names and blacklisted addresses as k6's dialer does.
-async fn resolve(
+pub(crate) async fn resolve(
     host: &str,
     port: u16,
     cfg: &TransportConfig,
@@ -496,7 +501,7 @@ fn cipher_suite_name(s: rustls::CipherSuite) -> &'static str {
 /// Dials the addresses in turn until one answers, within one dial timeout for all, as Go's
 /// dialer does: `localhost` may resolve to `::1` first while the server listens on
 /// 127.0.0.1 only. All failing gives the first address's error.
-async fn dial(
+pub(crate) async fn dial(
     addrs: &[SocketAddr],
     local_ip: Option<std::net::IpAddr>,
 ) -> Result<(TcpStream, SocketAddr), HttpError> {

@@ -267,6 +267,7 @@ pub struct BuiltinMetrics {
     pub http_req_sending: MetricRef,
     pub http_req_waiting: MetricRef,
     pub http_req_receiving: MetricRef,
+    pub grpc_req_duration: MetricRef,
 }
 
 impl BuiltinMetrics {
@@ -292,6 +293,7 @@ impl BuiltinMetrics {
             http_req_sending: r.register("http_req_sending", Trend, Time)?,
             http_req_waiting: r.register("http_req_waiting", Trend, Time)?,
             http_req_receiving: r.register("http_req_receiving", Trend, Time)?,
+            grpc_req_duration: r.register("grpc_req_duration", Trend, Time)?,
         })
     }
 }

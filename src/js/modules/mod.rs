@@ -6,6 +6,8 @@ pub mod crypto;
 pub mod data;
 pub mod encoding;
 pub mod execution;
+pub mod grpc;
+pub mod grpc_stream;
 pub mod html;
 pub mod http;
 pub mod http_navigation;
@@ -37,6 +39,7 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     ("k6/crypto", crypto::EXPORTS, crypto::exports),
     ("k6/html", html::EXPORTS, html::exports),
     ("k6/x/kv", kv::EXPORTS, kv::exports),
+    ("k6/net/grpc", grpc::EXPORTS, grpc::exports),
 ];
 
 /// The builder of a built-in module's exports object, or `None` when `spec` is not built in.
