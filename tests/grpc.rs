@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use common::*;
-use rk6::target::{BackgroundTarget, TargetConfig, TlsFiles, spawn_background};
+use rk6::target::BackgroundTarget;
 use serde_json::Value;
 
 /// The target's protos, from the repository.
@@ -18,21 +18,6 @@ const PROTOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/target/protos");
 
 fn address(t: &BackgroundTarget) -> String {
     t.local_addr().to_string()
-}
-
-/// A script's `console.log` lines, as `msg` values.
-fn logged(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter(|l| l.contains("source=console"))
-        .filter_map(|l| {
-            let quoted = &l[l.find("msg=")? + 4..];
-            serde_json::Deserializer::from_str(quoted)
-                .into_iter::<String>()
-                .next()?
-                .ok()
-        })
-        .collect()
 }
 
 /// The tag names of a metric's points.
@@ -158,7 +143,7 @@ export default async function () {{
     );
     let r = run_script(&ws, &script, &[], &[("ADDR", &address(&t))]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(logged(&r.stderr), ["got one", "got two", "ended"]);
+    assert_eq!(console_messages(&r.stderr), ["got one", "got two", "ended"]);
 }
 
 #[test]
@@ -244,7 +229,7 @@ export default function () {
 "#;
     let r = run_script(&ws, script, &[], &[("ADDR", &address(&t))]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let lines = logged(&r.stderr);
+    let lines = console_messages(&r.stderr);
     // Init code runs once per VU and once more to read the options: compare the last run.
     let n = lines.len();
     assert!(n >= 7, "{lines:?}");
@@ -254,9 +239,17 @@ export default function () {
         "/hello.HelloService/SayHello,/hello.HelloService/LotsOfReplies,\
          /hello.HelloService/LotsOfGreetings,/hello.HelloService/BidiHello"
     );
-    assert_eq!(lines[1], "/api.Greeter/SayHello");
+    // As in k6 (confirmed on k6 v1.1.0), the services of imported files are loaded too, the
+    // imports first.
+    assert_eq!(
+        lines[1],
+        "/hello.HelloService/SayHello,/hello.HelloService/LotsOfReplies,\
+         /hello.HelloService/LotsOfGreetings,/hello.HelloService/BidiHello,/api.Greeter/SayHello"
+    );
+    // k6 reports the same position, with its parser's wording: `bad.proto:5:1: syntax error:
+    // expecting ';'` (confirmed on k6 v1.1.0).
     assert!(
-        lines[2].starts_with("GoError: bad.proto:4:15: "),
+        lines[2].starts_with("GoError: bad.proto:5:1: "),
         "a syntax error names file, line and column: {}",
         lines[2]
     );
@@ -275,36 +268,6 @@ export default function () {
     );
     assert_eq!(lines[5], "hello set");
     assert_eq!(lines[6], "Unimplemented");
-}
-
-/// A TLS target with a certificate for 127.0.0.1 and localhost; `cert` is its PEM.
-struct TlsTarget {
-    target: BackgroundTarget,
-    cert: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-fn tls_target() -> TlsTarget {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .expect("certificate");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let files = TlsFiles {
-        cert_pem: dir.path().join("cert.pem"),
-        key_pem: dir.path().join("key.pem"),
-    };
-    std::fs::write(&files.cert_pem, certified.cert.pem()).expect("write cert");
-    std::fs::write(&files.key_pem, certified.signing_key.serialize_pem()).expect("write key");
-    let target = spawn_background(TargetConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        tls: Some(files.clone()),
-    })
-    .expect("the TLS target starts");
-    TlsTarget {
-        cert: files.cert_pem,
-        _dir: dir,
-        target,
-    }
 }
 
 const TLS_SCRIPT: &str = r#"
@@ -345,7 +308,7 @@ fn tls_connections_trust_the_given_certificates() {
     ];
     let r = run_script(&ws, TLS_SCRIPT, &[], &env);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let lines = logged(&r.stderr);
+    let lines = console_messages(&r.stderr);
     assert_eq!(lines.len(), 6, "{lines:?}");
     assert!(
         lines[0].starts_with(
@@ -379,5 +342,5 @@ fn tls_connections_trust_the_given_certificates() {
     let ws = Workspace::new();
     let r = run_script(&ws, TLS_SCRIPT, &["--insecure-skip-tls-verify"], &env);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(logged(&r.stderr)[0], "no ca: true");
+    assert_eq!(console_messages(&r.stderr)[0], "no ca: true");
 }

@@ -28,6 +28,7 @@ use super::grpc::{
 use crate::grpc::codec::{DynamicCodec, Received};
 use crate::grpc::conn::{self, AbortOnDrop, CallSpec, StreamEvent};
 use crate::js::console::{Level, log};
+use crate::js::event_loop::interrupted_error;
 use crate::js::modules::encoding::go_error;
 use crate::js::runtime::vu_state;
 use crate::js::util::{ALL, constant_fn, define_hidden, define_ro, type_error};
@@ -353,9 +354,16 @@ impl Drop for EventJob {
 }
 
 fn schedule(job: EventJob, ctx: &mut Context) {
+    let signal = vu_state(ctx).borrow().signal.clone();
     let async_job = NativeAsyncJob::new(async move |cell| {
         let mut job = job;
-        let event = job.events.recv().await;
+        // The event loop waits on this job alone while the stream is open: the end of the
+        // scenario must interrupt the wait (dropping the job then cancels the call).
+        let event = futures_lite::future::or(async { Ok(job.events.recv().await) }, async {
+            signal.cancelled().await;
+            Err(interrupted_error())
+        })
+        .await?;
         let ctx = &mut cell.borrow_mut();
         if dispatch(&mut job, event, ctx)? {
             schedule(job, ctx);
@@ -473,7 +481,7 @@ fn dispatch(job: &mut EventJob, event: Option<StreamEvent>, ctx: &mut Context) -
                     "no handlers for error registered, but an error happened: {}",
                     grpc_error_text(code, &message)
                 ),
-                &[],
+                &[("streamMethod", &job.shared.borrow().path)],
             );
         }
     }
