@@ -330,7 +330,7 @@ fn client_tls(
     tls.alpn_protocols = vec![b"h2".to_vec()];
     let provider = tls.crypto_provider().clone();
     if !params.cacerts.is_empty() && !insecure {
-        let mut roots = crate::http::transport::root_store();
+        let mut roots = crate::tls::system_roots();
         for (i, pem) in params.cacerts.iter().enumerate() {
             let certs: Vec<CertificateDer<'static>> =
                 CertificateDer::pem_slice_iter(pem.as_bytes())
