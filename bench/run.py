@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Runs the rk6 benchmark workloads on rk6 and k6 side by side and prints the ratios table.
 
+Workloads: rps, rps500k, vus, startup, delay, arrival, grpc, pipeline.
+
 Called by bench/run.sh (which builds rk6 and starts the targets). Every load-generator run is
 pinned to CPU 0 under /usr/bin/time -v (CPU seconds = user + sys, peak RSS); the targets run on
 CPU 1. rk6 and k6 runs alternate, and the first tool alternates between repetitions, so slow
@@ -183,6 +185,19 @@ if want("ws"):
                                 "us_per_msg": med([per_msg(r) for r in rs]),
                                 "msgs": med([metric(r, "ws_msgs_received", "count") for r in rs])}
                          for tool, rs in runs.items()}
+if want("grpc"):
+    log("grpc: constant-vus 200 VUs, each a bidirectional stream to the rk6 target, a message every 100 ms, 30 s")
+    protos = os.path.join(HERE, "..", "src", "target", "protos")
+    runs = both("grpc", "grpc_streams.js", {"VUS": 200, "DURATION": "30s", "TARGET": DELAY_TARGET.split("//")[1],
+                                            "PROTOS": protos}, REPS)
+    res = {}
+    for tool, rs in runs.items():
+        msgs = [(metric(r, "grpc_streams_msgs_sent", "count") or 0) + (metric(r, "grpc_streams_msgs_received", "count") or 0)
+                for r in rs]
+        res[tool] = {"us_per_msg": med([r["cpu_s"] / m * 1e6 for r, m in zip(rs, msgs) if r["rc"] == 0 and m]),
+                     "messages": med(msgs), "rss_mb": med([r["rss_mb"] for r in rs]),
+                     "cpu_s": med([r["cpu_s"] for r in rs])}
+    results["grpc"] = res
 
 if want("pipeline"):
     log("pipeline: MetricsEngine ingest, no output")
@@ -250,6 +265,14 @@ if "startup" in results:
                  verdict(None if q is None else q <= 1.0)))
     rows.append(("  CPU (s) / peak RSS (MB)", f"{fmt(r['rk6']['cpu_s'], '.2f')} / {fmt(r['rk6']['rss_mb'], '.0f')}",
                  f"{fmt(r['k6']['cpu_s'], '.2f')} / {fmt(r['k6']['rss_mb'], '.0f')}", "", "", "", ""))
+if "grpc" in results:
+    r = results["grpc"]
+    rows.append(("CPU per gRPC stream message, 200 VUs (µs)", fmt(r["rk6"]["us_per_msg"]), fmt(r["k6"]["us_per_msg"]), "",
+                 fmt(ratio(r["rk6"]["us_per_msg"], r["k6"]["us_per_msg"]), ".2f") + "×", "", ""))
+    rows.append(("  messages sent + received", fmt(r["rk6"]["messages"], ".0f"), fmt(r["k6"]["messages"], ".0f"), "", "", "", ""))
+    rows.append(("  peak RSS (MB) / MB per VU", f"{fmt(r['rk6']['rss_mb'], '.0f')} / {fmt(r['rk6']['rss_mb'] and r['rk6']['rss_mb'] / 200, '.2f')}",
+                 f"{fmt(r['k6']['rss_mb'], '.0f')} / {fmt(r['k6']['rss_mb'] and r['k6']['rss_mb'] / 200, '.2f')}", "",
+                 fmt(ratio(r["rk6"]["rss_mb"], r["k6"]["rss_mb"]), ".2f") + "×", "", ""))
 if "pipeline" in results and results["pipeline"]:
     p = results["pipeline"]
     v = p["ingest_samples_per_cpu_s"]

@@ -13,3 +13,4 @@
 /// <reference path="./k6-x-kv.d.ts" />
 /// <reference path="./k6-ws.d.ts" />
 /// <reference path="./k6-experimental-websockets.d.ts" />
+/// <reference path="./k6-net-grpc.d.ts" />

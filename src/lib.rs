@@ -4,6 +4,7 @@ pub mod api;
 pub mod archive;
 pub mod executor;
 pub mod go_strconv;
+pub mod grpc;
 pub mod http;
 pub mod js;
 pub mod kv;

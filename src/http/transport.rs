@@ -77,6 +77,11 @@ impl TransportConfig {
         }))
     }
 
+    /// `insecureSkipTLSVerify`.
+    pub fn insecure(&self) -> bool {
+        self.insecure
+    }
+
     /// The TLS client settings (built on first use).
     pub fn tls(&self) -> Arc<rustls::ClientConfig> {
         self.tls

@@ -56,13 +56,40 @@ pub fn define_ro(
     value: impl Into<JsValue>,
     ctx: &mut Context,
 ) -> JsResult<()> {
+    define(obj, key, value.into(), Attribute::ENUMERABLE, ctx)
+}
+
+/// Defines `key` as built-in methods are: writable and configurable, not enumerable (so
+/// `JSON.stringify` and `Object.keys` leave it out).
+pub fn define_hidden(
+    obj: &JsObject,
+    key: &str,
+    value: impl Into<JsValue>,
+    ctx: &mut Context,
+) -> JsResult<()> {
+    define(
+        obj,
+        key,
+        value.into(),
+        Attribute::WRITABLE | Attribute::CONFIGURABLE,
+        ctx,
+    )
+}
+
+fn define(
+    obj: &JsObject,
+    key: &str,
+    value: JsValue,
+    attributes: Attribute,
+    ctx: &mut Context,
+) -> JsResult<()> {
     obj.define_property_or_throw(
         JsString::from(key),
         boa_engine::property::PropertyDescriptor::builder()
             .value(value)
-            .writable(false)
-            .enumerable(true)
-            .configurable(false),
+            .writable(attributes.writable())
+            .enumerable(attributes.enumerable())
+            .configurable(attributes.configurable()),
         ctx,
     )?;
     Ok(())
@@ -77,6 +104,20 @@ pub fn key_name(key: &boa_engine::property::PropertyKey) -> Option<String> {
         boa_engine::property::PropertyKey::Index(i) => Some(i.get().to_string()),
         boa_engine::property::PropertyKey::Symbol(_) => None,
     }
+}
+
+/// A function named `name` that always returns `value` (a fixed `toString`, say).
+pub fn constant_fn(ctx: &mut Context, name: &str, value: JsValue) -> JsObject {
+    FunctionObjectBuilder::new(
+        ctx.realm(),
+        NativeFunction::from_copy_closure_with_captures(
+            |_, _, value: &JsValue, _| Ok(value.clone()),
+            value,
+        ),
+    )
+    .name(JsString::from(name))
+    .build()
+    .into()
 }
 
 /// Plain string-keyed entries of an object (own enumerable properties), values as strings.

@@ -267,6 +267,7 @@ pub struct BuiltinMetrics {
     pub http_req_sending: MetricRef,
     pub http_req_waiting: MetricRef,
     pub http_req_receiving: MetricRef,
+    pub grpc_req_duration: MetricRef,
     pub ws: WsMetrics,
 }
 
@@ -311,6 +312,7 @@ impl BuiltinMetrics {
                 msgs_received: r.register("ws_msgs_received", Counter, Default)?,
                 ping: r.register("ws_ping", Trend, Time)?,
             },
+            grpc_req_duration: r.register("grpc_req_duration", Trend, Time)?,
         })
     }
 }

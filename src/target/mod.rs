@@ -10,6 +10,8 @@ mod compression;
 mod cookies;
 mod digest;
 mod echo;
+mod grpc;
+mod grpc_services;
 mod pages;
 mod payloads;
 mod redirects;

@@ -32,6 +32,9 @@ pub(crate) async fn handle(
     ctx: Arc<ConnContext>,
     request: Request<Incoming>,
 ) -> Result<Response<ResponseBody>, ResetRequested> {
+    if super::grpc::is_grpc(&request) {
+        return Ok(super::grpc::serve(request).await);
+    }
     let (mut parts, body) = request.into_parts();
     let mut upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
     let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {

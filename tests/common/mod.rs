@@ -18,6 +18,37 @@ pub fn target() -> BackgroundTarget {
     .expect("the embedded target starts")
 }
 
+/// The embedded target over HTTPS with a self-signed certificate for localhost and 127.0.0.1;
+/// `cert` is the certificate's PEM file (in `_dir`, removed with the target).
+pub struct TlsTarget {
+    pub target: BackgroundTarget,
+    pub cert: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub fn tls_target() -> TlsTarget {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .expect("certificate");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = TlsFiles {
+        cert_pem: dir.path().join("cert.pem"),
+        key_pem: dir.path().join("key.pem"),
+    };
+    std::fs::write(&files.cert_pem, certified.cert.pem()).expect("write cert");
+    std::fs::write(&files.key_pem, certified.signing_key.serialize_pem()).expect("write key");
+    let target = spawn_background(TargetConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        tls: Some(files.clone()),
+    })
+    .expect("the TLS target starts");
+    TlsTarget {
+        target,
+        cert: files.cert_pem,
+        _dir: dir,
+    }
+}
+
 pub fn base_url(t: &BackgroundTarget) -> String {
     format!("http://{}", t.local_addr())
 }
@@ -131,6 +162,26 @@ pub fn run_script(
     args.push(path.display().to_string());
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     rk6(ws.dir.path(), &refs, envs)
+}
+
+/// What the script's `console.log` calls printed: the `msg` of each console line on stderr,
+/// quoted (`msg="a b"`, JSON-style escapes) or bare (`msg=word`) as logrus writes it.
+pub fn console_messages(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("source=console"))
+        .filter_map(|l| {
+            let value = &l[l.find("msg=")? + 4..];
+            if value.starts_with('"') {
+                serde_json::Deserializer::from_str(value)
+                    .into_iter::<String>()
+                    .next()?
+                    .ok()
+            } else {
+                value.split(' ').next().map(str::to_string)
+            }
+        })
+        .collect()
 }
 
 /// The Point lines of a k6 JSON output file.

@@ -13,6 +13,7 @@ import * as k6execution from 'k6/execution';
 import * as k6html from 'k6/html';
 import * as k6http from 'k6/http';
 import * as k6metrics from 'k6/metrics';
+import * as k6grpc from 'k6/net/grpc';
 import * as k6timers from 'k6/timers';
 import * as k6kv from 'k6/x/kv';
 import * as k6ws from 'k6/ws';
@@ -30,6 +31,7 @@ const MODULES = {
   'k6/html': k6html,
   'k6/http': k6http,
   'k6/metrics': k6metrics,
+  'k6/net/grpc': k6grpc,
   'k6/timers': k6timers,
   'k6/x/kv': k6kv,
   'k6/ws': k6ws,
@@ -66,6 +68,9 @@ const metrics = [
 ];
 const kv = k6kv.openKv({ backend: 'memory' });
 const shared = new k6data.SharedArray('probe', () => [1]);
+const grpcClient = new k6grpc.Client();
+// The embedded target's own services (src/target/protos), relative to this script.
+const grpcMethods = grpcClient.load(['../../src/target/protos'], 'testing.proto');
 const initGlobals = Object.getOwnPropertyNames(globalThis).sort();
 
 export default async function () {
@@ -195,6 +200,27 @@ export default async function () {
       refused.onclose = resolve;
     }),
   ]);
+  // k6/net/grpc
+  add('k6/net/grpc.Client', grpcClient);
+  add('k6/net/grpc.MethodInfo', grpcMethods[0]);
+  grpcClient.connect(BASE.replace(/^http:\/\//, ''), { plaintext: true });
+  add('k6/net/grpc.Response', grpcClient.invoke('rk6.Testing/Echo', {}));
+  const failed = grpcClient.invoke('rk6.Testing/Fail', { code: 5 });
+  add('k6/net/grpc.Response', failed);
+  add('k6/net/grpc.StatusError', failed.error);
+  add('k6/net/grpc.Response', await grpcClient.asyncInvoke('rk6.Testing/Echo', {}));
+  await new Promise((resolve) => {
+    const stream = new k6grpc.Stream(grpcClient, 'rk6.Testing/Count');
+    add('k6/net/grpc.Stream', stream);
+    stream.on('data', (_, meta) => add('k6/net/grpc.EventMetadata', meta));
+    stream.on('error', (e, meta) => {
+      add('k6/net/grpc.StreamError', e);
+      add('k6/net/grpc.EventMetadata', meta);
+    });
+    stream.on('end', () => resolve());
+    stream.write({ count: 1, end: { code: 9 } });
+  });
+  grpcClient.close();
 
   // Globals
   add('global.Console', console);

@@ -6,6 +6,8 @@ pub mod crypto;
 pub mod data;
 pub mod encoding;
 pub mod execution;
+pub mod grpc;
+pub mod grpc_stream;
 pub mod html;
 pub mod http;
 pub mod http_navigation;
@@ -47,6 +49,7 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     ),
     // k6 v2's name for the same module (k6 v1.1.0 does not know it).
     ("k6/websockets", websockets::EXPORTS, websockets::exports),
+    ("k6/net/grpc", grpc::EXPORTS, grpc::exports),
 ];
 
 /// The builder of a built-in module's exports object, or `None` when `spec` is not built in.
