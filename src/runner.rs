@@ -61,6 +61,9 @@ pub struct RunRequest {
     pub quiet: bool,
     pub summary_mode: String,
     pub address: Option<String>,
+    /// `--address` was given: k6 exits 106 when it cannot listen there (it only warns
+    /// about its default address).
+    pub address_explicit: bool,
     pub verbose: bool,
     pub no_color: bool,
     /// `--linger`: after the test, keep the REST API up until SIGINT/SIGTERM.
@@ -403,6 +406,9 @@ pub fn consolidate(
     } else {
         None
     };
+    if let Some(warning) = crate::options::ignored_vus_warning(&merged) {
+        console::warn(&warning);
+    }
     let mut options = Options::from_raw(merged).map_err(|e| RunError::config(e.0))?;
     if let Some(t) = unevaluated {
         options.thresholds = t;
@@ -421,7 +427,12 @@ fn check_script_options(
     let Err(e) = Options::from_raw(script.clone()) else {
         return Ok(());
     };
-    if e.0.starts_with("There were problems") || e.0.starts_with("using an execution") {
+    let validation = [
+        "There were problems",
+        "using an execution",
+        "`duration` option should be more than 0",
+    ];
+    if validation.iter().any(|v| e.0.starts_with(v)) {
         return Ok(());
     }
     let abs = std::fs::canonicalize(&req.script).unwrap_or_else(|_| req.script.clone());
@@ -435,6 +446,7 @@ fn check_script_options(
 
 /// Reads options only (for `rk6 inspect`).
 pub fn inspect(req: &RunRequest) -> Result<serde_json::Value, RunError> {
+    check_script_file(&req.script)?;
     let rt = tokio_runtime()?;
     let preload = read_script_options(req, rt.handle().clone())?;
     let options = consolidate(req, preload.options)?;
@@ -619,6 +631,15 @@ fn spawn_pipeline(
         .expect("spawning the metrics thread")
 }
 
+/// k6 exits 255 when an output cannot be created or started.
+fn output_error(message: String) -> RunError {
+    RunError {
+        code: exit::GENERIC_ERROR,
+        message,
+        hint: None,
+    }
+}
+
 fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Output>>, RunError> {
     let mut outs: Vec<Box<dyn Output>> = Vec::new();
     for spec in specs {
@@ -626,30 +647,24 @@ fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Out
             Some((k, a)) => (k, Some(a)),
             None => (spec.as_str(), None),
         };
-        let out: Box<dyn Output> = match kind {
-            "json" => Box::new(
-                crate::output::json::JsonOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(e.to_string()))?,
-            ),
-            "csv" => Box::new(
-                crate::output::csv::CsvOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(format!("{e:#}")))?,
-            ),
-            "influxdb" => Box::new(
-                crate::output::influxdb::InfluxDbOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(format!("{e:#}")))?,
-            ),
-            "timestream" => Box::new(
-                crate::output::timestream::TimestreamOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(format!("{e:#}")))?,
-            ),
+        let out: anyhow::Result<Box<dyn Output>> = match kind {
+            "json" => crate::output::json::JsonOutput::new(arg, ctx).map(|o| Box::new(o) as _),
+            "csv" => crate::output::csv::CsvOutput::new(arg, ctx).map(|o| Box::new(o) as _),
+            "influxdb" => {
+                crate::output::influxdb::InfluxDbOutput::new(arg, ctx).map(|o| Box::new(o) as _)
+            }
+            "timestream" => {
+                crate::output::timestream::TimestreamOutput::new(arg, ctx).map(|o| Box::new(o) as _)
+            }
             other => {
-                return Err(RunError::config(format!(
+                return Err(output_error(format!(
                     "invalid output type '{other}', available types are: csv, influxdb, json, timestream"
                 )));
             }
         };
-        outs.push(out);
+        outs.push(
+            out.map_err(|e| output_error(format!("could not create the '{kind}' output: {e:#}")))?,
+        );
     }
     Ok(outs)
 }
@@ -737,17 +752,30 @@ pub fn run(req: RunRequest) -> i32 {
     }
 }
 
+/// k6 exits 255 (not 107: nothing ran yet) for a script it cannot read, with its messages.
+fn check_script_file(script: &std::path::Path) -> Result<(), RunError> {
+    let message = match std::fs::metadata(script) {
+        Ok(m) if m.is_dir() => format!("read {}: is a directory", script.display()),
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!(
+            "The moduleSpecifier \"{}\" couldn't be found on local disk. Make sure that you've specified the right path to the file. If you're running k6 using the Docker image make sure you have mounted the local directory (-v /local/path/:/inside/docker/path) containing your script and modules so that they're accessible by k6 from inside of the container, see https://grafana.com/docs/k6/latest/using-k6/modules/#use-modules-with-docker.",
+            script.display()
+        ),
+        Err(e) => format!(
+            "open {}: {}",
+            script.display(),
+            crate::go_strconv::os_error_text(&e)
+        ),
+    };
+    Err(RunError {
+        code: exit::GENERIC_ERROR,
+        message,
+        hint: None,
+    })
+}
+
 fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
-    if !req.script.is_file() {
-        return Err(RunError {
-            code: exit::SCRIPT_EXCEPTION,
-            message: format!(
-                "The moduleSpecifier \"{}\" couldn't be found on local disk. Make sure that you've specified the right path to the file.",
-                req.script.display()
-            ),
-            hint: Some("script exception"),
-        });
-    }
+    check_script_file(&req.script)?;
     let rt = tokio_runtime()?;
     let ScriptPreload {
         options: script_opts,
@@ -818,8 +846,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     let mut workers = Vec::new();
     for o in outputs {
         workers.push(
-            start_output(o, Duration::from_secs(30))
-                .map_err(|e| RunError::config(format!("{e:#}")))?,
+            start_output(o, Duration::from_secs(30)).map_err(|e| output_error(format!("{e:#}")))?,
         );
     }
 
@@ -1318,15 +1345,10 @@ fn write_summary_files(files: Vec<(String, Vec<u8>)>) {
             }
             path => {
                 if let Err(e) = std::fs::write(path, &bytes) {
-                    // Go's wording: "open out/x.txt: no such file or directory".
-                    let text = e.to_string();
-                    let text = text.split(" (os error").next().unwrap_or(&text);
-                    let mut cs = text.chars();
-                    let text: String = cs
-                        .next()
-                        .map(|c| c.to_lowercase().chain(cs).collect())
-                        .unwrap_or_default();
-                    failed.push(format!("\t- could not open '{path}': open {path}: {text}"));
+                    failed.push(format!(
+                        "\t- could not open '{path}': open {path}: {}",
+                        crate::go_strconv::os_error_text(&e)
+                    ));
                 }
             }
         }
