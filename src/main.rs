@@ -518,7 +518,29 @@ fn console_output(a: &RunArgs) -> Result<(), String> {
     }
 }
 
+/// k6 users run thousands of VUs, each with its connections: like k6 (Go's runtime does it
+/// at start since Go 1.19), rk6 raises its open-files soft limit to the hard limit, so a
+/// distribution's low default (1024) is not what stops a test.
+fn raise_open_files_limit() {
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+                lim.rlim_cur = lim.rlim_max;
+                // Refused (e.g. macOS with an unlimited hard limit): the soft limit stays.
+                let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+            }
+        }
+    }
+}
+
 fn main() {
+    raise_open_files_limit();
     // k6 exits 255 on a bad flag (cobra's error), not clap's 2; help and version print
     // and exit 0 as usual.
     let cli = match Cli::try_parse() {

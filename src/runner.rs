@@ -32,6 +32,7 @@ pub mod exit {
     pub const THRESHOLDS_FAILED: i32 = 99;
     pub const SETUP_TIMEOUT: i32 = 100;
     pub const TEARDOWN_TIMEOUT: i32 = 101;
+    pub const STOPPED_FROM_API: i32 = 103;
     pub const INVALID_CONFIG: i32 = 104;
     pub const EXTERNAL_ABORT: i32 = 105;
     pub const CANNOT_START_REST_API: i32 = 106;
@@ -485,6 +486,13 @@ struct OutputWorker {
     queued: Arc<AtomicUsize>,
     /// Samples not handed over because the queue was full.
     overflow: u64,
+    /// The output's own stop clock (network outputs), started when the test ends.
+    clock: Option<Arc<dyn crate::output::writer_pool::StopClock>>,
+    /// When the output has to be done, set when the test ends; the output thread drops what
+    /// is still queued for it after that.
+    deadline: Arc<std::sync::OnceLock<Instant>>,
+    /// How long after the end of the test the output may take at most.
+    stop_timeout: Duration,
 }
 
 /// About 50 MB of samples per output: absorbs bursts far above what a network sink writes
@@ -506,8 +514,17 @@ impl OutputWorker {
         }
     }
 
-    fn finish(mut self) -> Option<OutputReport> {
+    /// The test ended: the stop deadline starts now, for everything the output still has to
+    /// do; then the output thread sees the end of its queue.
+    fn begin_stop(&mut self) {
+        let cap = Instant::now() + self.stop_timeout;
+        let deadline = self.clock.as_ref().map_or(cap, |c| c.start(cap));
+        let _ = self.deadline.set(deadline);
         self.tx = None;
+    }
+
+    fn finish(mut self) -> Option<OutputReport> {
+        self.begin_stop();
         let mut report = match self.handle.join() {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => {
@@ -531,25 +548,47 @@ impl OutputWorker {
     }
 }
 
-fn start_output(mut out: Box<dyn Output>, stop_deadline: Duration) -> anyhow::Result<OutputWorker> {
+fn start_output(mut out: Box<dyn Output>, stop_timeout: Duration) -> anyhow::Result<OutputWorker> {
     out.start()?;
+    let clock = out.stop_clock();
     let (tx, rx) = unbounded::<Arc<SampleBatch>>();
     let queued = Arc::new(AtomicUsize::new(0));
     let consumed = queued.clone();
+    let deadline = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let stop_at = deadline.clone();
     let handle = std::thread::Builder::new()
         .name("output".into())
         .spawn(move || {
+            let mut late = 0u64;
             while let Ok(b) = rx.recv() {
-                out.add_batch(&b);
+                if stop_at.get().is_some_and(|d| Instant::now() >= *d) {
+                    late += b.len() as u64;
+                } else {
+                    out.add_batch(&b);
+                }
                 consumed.fetch_sub(b.len(), Ordering::AcqRel);
             }
-            out.stop(stop_deadline)
+            let left = stop_at.get().map_or(stop_timeout, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            let mut report = out.stop(left)?;
+            if late > 0 {
+                report.produced += late;
+                report.dropped += late;
+                report.notes.push(format!(
+                    "dropped {late}: still queued for the output at the stop deadline"
+                ));
+            }
+            Ok(report)
         })?;
     Ok(OutputWorker {
         tx: Some(tx),
         handle,
         queued,
         overflow: 0,
+        clock,
+        deadline,
+        stop_timeout,
     })
 }
 
@@ -619,8 +658,9 @@ fn spawn_pipeline(
                     }
                 }
             }
+            // Every output's stop clock starts now, at the end of the test.
             for o in &mut outputs {
-                o.tx = None;
+                o.begin_stop();
             }
             let reports = outputs
                 .into_iter()
@@ -732,6 +772,46 @@ fn planned_vus(options: &Options) -> u64 {
     crate::options::scenarios::max_planned(&crate::options::scenarios::execution_plan(
         &options.scenarios,
     ))
+}
+
+/// SIGINT/SIGTERM, from before the VUs are initialised: the first stops the test gracefully
+/// (teardown, summary and outputs still run; exit 105, and k6's "test run was aborted
+/// because k6 received a 'interrupt' signal" at the end); a second one exits at once, as k6
+/// does, whatever is still running (a long teardown, an output flushing to a hung endpoint).
+fn watch_signals(rt: &tokio::runtime::Runtime, shared: Arc<RunShared>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        // Registered here, not in the task, so no signal can arrive unhandled in between.
+        let _enter = rt.enter();
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            console::warn("cannot handle SIGINT/SIGTERM: they will stop rk6 at once");
+            return;
+        };
+        rt.spawn(async move {
+            // Go's names of the signals, which k6's messages show.
+            let first = tokio::select! {
+                _ = int.recv() => "interrupt",
+                _ = term.recv() => "terminated",
+            };
+            shared.request_abort(AbortReason::Signal(first));
+            let second = tokio::select! {
+                _ = int.recv() => "interrupt",
+                _ = term.recv() => "terminated",
+            };
+            console::log(
+                console::Level::Error,
+                "Aborting k6 in response to signal",
+                &[("sig", second)],
+            );
+            std::process::exit(exit::EXTERNAL_ABORT);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = (rt, shared);
 }
 
 /// Sample batches that may wait for the metrics thread before the VUs block.
@@ -913,9 +993,10 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     let pool = VuPool::new(shared.clone());
     let control = RunControl::new(&options.scenarios, options.paused);
     let scenarios = ScenarioSet::new(&options.scenarios);
-    // The REST API: k6 only warns when it cannot listen.
+    // The REST API. k6 exits 106 when it cannot listen on an address given with `--address`,
+    // and only warns about its default one.
     let api_setup_data: Arc<Mutex<Option<serde_json::Value>>> = Arc::default();
-    let _api = req.address.as_deref().and_then(|addr| {
+    let started_api = req.address.as_deref().map(|addr| {
         let state = crate::api::ApiState {
             control: control.clone(),
             shared: shared.clone(),
@@ -924,15 +1005,28 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             setup_data: api_setup_data.clone(),
         };
         crate::api::start(addr, rt.handle(), state)
-            .map_err(|e| {
-                console::log(
-                    console::Level::Warn,
-                    "Error from API server",
-                    &[("error", &e)],
-                )
-            })
-            .ok()
     });
+    // Kept until the run ends: dropping it stops the server.
+    let _api = match started_api {
+        Some(Ok(server)) => Some(server),
+        Some(Err(e)) if req.address_explicit => {
+            console::log(
+                console::Level::Error,
+                "Error from API server",
+                &[("error", &e)],
+            );
+            return Ok(exit::CANNOT_START_REST_API);
+        }
+        Some(Err(e)) => {
+            console::log(
+                console::Level::Warn,
+                "Error from API server",
+                &[("error", &e)],
+            );
+            None
+        }
+        None => None,
+    };
     let test_started: Arc<Mutex<Option<Instant>>> = Arc::default();
     let mut display = (!req.quiet).then(|| {
         let plan = crate::options::scenarios::execution_plan(&options.scenarios);
@@ -951,6 +1045,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             req.no_color,
         )
     });
+    watch_signals(&rt, shared.clone());
     control.set_status(ExecutionStatus::InitVus);
     if let Err(e) = pool.init(planned_vus(&options)) {
         // exec.test.abort() in a VU's init code: already reported, exit 108.
@@ -1002,28 +1097,6 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             })
             .ok()
     };
-
-    // Signals: SIGINT/SIGTERM stop the test gracefully (exit 105).
-    {
-        let shared = shared.clone();
-        rt.spawn(async move {
-            #[cfg(unix)]
-            {
-                use tokio::signal::unix::{SignalKind, signal};
-                let Ok(mut int) = signal(SignalKind::interrupt()) else {
-                    return;
-                };
-                let Ok(mut term) = signal(SignalKind::terminate()) else {
-                    return;
-                };
-                tokio::select! {
-                    _ = int.recv() => {},
-                    _ = term.recv() => {},
-                }
-                shared.request_abort(AbortReason::Signal);
-            }
-        });
-    }
 
     // Raised synchronously by `request_abort`.
     let stop_all = shared.stop_all.clone();
@@ -1303,7 +1376,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     }
     if control.stopped() {
         // k6 v1.1.0 exits with 103 when the test is stopped through the REST API.
-        return Ok(103);
+        return Ok(exit::STOPPED_FROM_API);
     }
     if let Some(reason) = aborted_by {
         match reason {
@@ -1313,7 +1386,13 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
                 }
                 return Ok(exit::SCRIPT_ABORTED);
             }
-            AbortReason::Signal => return Ok(exit::EXTERNAL_ABORT),
+            AbortReason::Signal(name) => {
+                console::error(&format!(
+                    "test run was aborted because k6 received a '{name}' signal"
+                ));
+                return Ok(exit::EXTERNAL_ABORT);
+            }
+            AbortReason::StoppedFromApi => return Ok(exit::STOPPED_FROM_API),
             AbortReason::Threshold(_) => return Ok(exit::THRESHOLDS_FAILED),
         }
     }

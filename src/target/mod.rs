@@ -20,6 +20,7 @@ mod response_headers;
 mod routes;
 mod server;
 mod status;
+mod stress;
 mod tls;
 
 #[cfg(test)]

@@ -1325,6 +1325,8 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                 key,
                 request,
                 timeout: spec.timeout,
+                // `--http-debug=full` prints the body, so it is kept then.
+                discard_body: spec.response_type == ResponseType::None && debug_full != Some(true),
             },
             signal.clone(),
         );
