@@ -267,13 +267,13 @@ pub fn request_error(
     if let Some(h) = e.downcast_ref::<hyper::Error>()
         && h.is_parse_too_large()
     {
-        return HttpError::new(
-            GENERIC,
-            format!(
-                "net/http: server response headers exceeded {} bytes; aborted",
-                super::transport::MAX_RESPONSE_HEADER_BYTES
-            ),
+        // k6 v1.1.0's warning wraps it in Go's `transportReadFromServerError`.
+        let message = format!(
+            "net/http: server response headers exceeded {} bytes; aborted",
+            super::transport::MAX_RESPONSE_HEADER_BYTES
         );
+        let detail = format!("net/http: HTTP/1.x transport connection broken: {message}");
+        return HttpError::with_detail(GENERIC, message, detail);
     }
     if let Some(h) = e.downcast_ref::<hyper::Error>()
         && (h.is_incomplete_message() || h.is_canceled() || h.is_closed())
