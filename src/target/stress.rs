@@ -30,16 +30,17 @@ const MAX_HEADER_KIB: usize = 64 * 1024;
 const MAX_BODY_BYTES: u64 = 4 << 30;
 const BODY_CHUNK: usize = 64 * 1024;
 
-fn count(raw: &str, max: usize) -> Result<usize, Response<ResponseBody>> {
-    raw.parse::<usize>()
-        .map(|n| n.min(max))
-        .map_err(|_| response::bad_request(format!("not a count: {raw:?}")))
+fn count(raw: &str, max: usize) -> Option<usize> {
+    raw.parse::<usize>().ok().map(|n| n.min(max))
+}
+
+fn not_a_count(raw: &str) -> Response<ResponseBody> {
+    response::bad_request(format!("not a count: {raw:?}"))
 }
 
 pub(crate) fn many_headers(raw: &str) -> Response<ResponseBody> {
-    let n = match count(raw, MAX_HEADER_LINES) {
-        Ok(n) => n,
-        Err(bad) => return bad,
+    let Some(n) = count(raw, MAX_HEADER_LINES) else {
+        return not_a_count(raw);
     };
     let mut response = response::empty(StatusCode::OK);
     let headers = response.headers_mut();
@@ -57,9 +58,8 @@ pub(crate) fn many_headers(raw: &str) -> Response<ResponseBody> {
 }
 
 pub(crate) fn big_headers(raw: &str) -> Response<ResponseBody> {
-    let kib = match count(raw, MAX_HEADER_KIB) {
-        Ok(n) => n,
-        Err(bad) => return bad,
+    let Some(kib) = count(raw, MAX_HEADER_KIB) else {
+        return not_a_count(raw);
     };
     let mut response = response::empty(StatusCode::OK);
     let headers = response.headers_mut();
