@@ -63,15 +63,17 @@ struct ArchiveArgs {
 struct RunArgs {
     /// The script to run.
     script: PathBuf,
+    // Numbers and durations are read as k6's flags read them (Go's strconv and time), with
+    // k6's messages: `-u -5` is a configuration error (104), `-u abc` a flag error (255).
     /// Number of VUs.
-    #[arg(short = 'u', long)]
-    vus: Option<u64>,
+    #[arg(short = 'u', long, allow_hyphen_values = true)]
+    vus: Option<String>,
     /// Test duration, e.g. 30s, 1m30s.
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, allow_hyphen_values = true)]
     duration: Option<String>,
     /// Total iterations shared by the VUs.
-    #[arg(short = 'i', long)]
-    iterations: Option<u64>,
+    #[arg(short = 'i', long, allow_hyphen_values = true)]
+    iterations: Option<String>,
     /// Ramping stage DURATION:TARGET (repeatable).
     #[arg(short = 's', long = "stage")]
     stages: Vec<String>,
@@ -172,9 +174,9 @@ struct RunArgs {
     /// Start the test paused (resume through the REST API).
     #[arg(short = 'p', long)]
     paused: bool,
-    /// REST API address ('' disables it).
-    #[arg(short = 'a', long, default_value = "localhost:6565")]
-    address: String,
+    /// REST API address ('' disables it) [default: localhost:6565].
+    #[arg(short = 'a', long)]
+    address: Option<String>,
     /// Pass the system environment to __ENV (default: true for run, false for archive).
     // A pflag bool as in k6: `--include-system-env-vars` alone means true, `=false` turns it off.
     #[arg(
@@ -226,31 +228,68 @@ struct RunArgs {
     verbose: bool,
 }
 
-fn kv(items: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
+/// `--tag NAME=VALUE` as k6 parses it (`error parsing tag 'X': invalid tag, empty value`).
+fn run_tag(s: &str) -> Result<(String, Value), String> {
+    let problem = match s.split_once('=') {
+        _ if s.is_empty() => "empty string",
+        Some(("", _)) => "empty name",
+        Some((k, v)) if !v.is_empty() => return Ok((k.to_string(), Value::String(v.to_string()))),
+        _ => "empty value",
+    };
+    Err(format!("error parsing tag '{s}': invalid tag, {problem}"))
+}
+
+/// `-e NAME[=VALUE]`: a missing value is empty, and names are k6's (`[a-zA-Z_][a-zA-Z0-9_]*`).
+fn script_env(items: &[String]) -> Result<BTreeMap<String, String>, String> {
     items
         .iter()
         .map(|s| {
-            s.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .ok_or_else(|| format!("invalid {what} {s:?}: expected KEY=VALUE"))
+            let (k, v) = s.split_once('=').unwrap_or((s, ""));
+            let valid = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if valid {
+                Ok((k.to_string(), v.to_string()))
+            } else {
+                Err(format!("invalid environment variable name '{k}'"))
+            }
         })
         .collect()
 }
 
+/// pflag's message for a value its parser refused.
+fn invalid_flag(value: &str, flag: &str, e: String) -> String {
+    format!("invalid argument \"{value}\" for \"{flag}\" flag: {e}")
+}
+
+fn int_flag(value: &Option<String>, flag: &str) -> Result<Option<i64>, String> {
+    value
+        .as_deref()
+        .map(|v| rk6::go_strconv::parse_int(v).map_err(|e| invalid_flag(v, flag, e)))
+        .transpose()
+}
+
+fn duration_flag(value: &Option<String>, flag: &str) -> Result<Option<String>, String> {
+    match value.as_deref() {
+        None => Ok(None),
+        Some(v) => rk6::options::duration::parse_go_duration(v)
+            .map(|_| Some(v.to_string()))
+            .map_err(|e| invalid_flag(v, flag, e)),
+    }
+}
+
+/// The options the flags set. Every error here is a flag error: k6 exits 255 for it.
 fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
     let mut l = Layer::new();
     let mut put = |k: &str, v: Value| {
         l.insert(k.to_string(), v);
     };
-    if let Some(v) = a.vus {
+    if let Some(v) = int_flag(&a.vus, "-u, --vus")? {
         put("vus", json!(v));
     }
-    if let Some(d) = &a.duration {
-        rk6::options::duration::parse_duration(d)
-            .map_err(|e| format!("invalid --duration: {e}"))?;
+    if let Some(d) = duration_flag(&a.duration, "-d, --duration")? {
         put("duration", json!(d));
     }
-    if let Some(i) = a.iterations {
+    if let Some(i) = int_flag(&a.iterations, "-i, --iterations")? {
         put("iterations", json!(i));
     }
     if !a.stages.is_empty() {
@@ -313,16 +352,17 @@ fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
     if let Some(b) = a.batch_per_host {
         put("batchPerHost", json!(b));
     }
-    if let Some(m) = &a.min_iteration_duration {
+    if let Some(m) = duration_flag(&a.min_iteration_duration, "--min-iteration-duration")? {
         put("minIterationDuration", json!(m));
     }
     // k6: `--tag` sets `options.tags` in the flags layer, so it replaces the script's tags
     // wholesale rather than merging with them.
     if !a.tags.is_empty() {
-        let tags: serde_json::Map<String, Value> = kv(&a.tags, "--tag")?
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect();
+        let tags = a
+            .tags
+            .iter()
+            .map(|t| run_tag(t))
+            .collect::<Result<_, _>>()?;
         put("tags", Value::Object(tags));
     }
     if let Some(s) = &a.system_tags {
@@ -334,26 +374,53 @@ fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
     Ok(l)
 }
 
+/// The `-c` file: a JSON object (or `null`), read with k6's messages; problems exit 104.
+fn config_file(p: &std::path::Path) -> Result<Option<Value>, String> {
+    use rk6::go_strconv::os_error_text;
+    let shown = p.display();
+    let fail = |m: String| {
+        format!("failed to load the configuration file from the local file system: {m}")
+    };
+    std::fs::metadata(p).map_err(|e| fail(format!("stat {shown}: {}", os_error_text(&e))))?;
+    let text = std::fs::read_to_string(p).map_err(|e| {
+        fail(format!(
+            "couldn't load the configuration from \"{shown}\": read {shown}: {}",
+            os_error_text(&e)
+        ))
+    })?;
+    let unparsable = |m: String| {
+        fail(format!(
+            "couldn't parse the configuration from \"{shown}\": {m}"
+        ))
+    };
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        unparsable(format!(
+            "not valid JSON (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let kind = match &value {
+        Value::Object(_) => return Ok(Some(value)),
+        Value::Null => return Ok(None),
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+    };
+    Err(unparsable(format!(
+        "json: cannot unmarshal {kind} into Go value of type cmd.Config"
+    )))
+}
+
 fn build_request(a: &RunArgs, include_env_by_default: bool) -> Result<RunRequest, (i32, String)> {
-    let cfg = |m: String| (exit::INVALID_CONFIG, m);
+    let flag = |m: String| (exit::GENERIC_ERROR, m);
     let config_file = match &a.config {
         None => None,
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| cfg(format!("cannot read config file {}: {e}", p.display())))?;
-            Some(serde_json::from_str(&text).map_err(|e| {
-                cfg(format!(
-                    "config file {} is not valid JSON (line {}, column {}): {e}",
-                    p.display(),
-                    e.line(),
-                    e.column()
-                ))
-            })?)
-        }
+        Some(p) => config_file(p).map_err(|m| (exit::INVALID_CONFIG, m))?,
     };
     let env: HashMap<String, String> = std::env::vars().collect();
-    let script_env: BTreeMap<String, String> =
-        kv(&a.env, "--env").map_err(cfg)?.into_iter().collect();
+    let script_env = script_env(&a.env).map_err(flag)?;
     let mut outputs = a.out.clone();
     if outputs.is_empty()
         && let Some(o) = env.get("K6_OUT")
@@ -380,7 +447,7 @@ fn build_request(a: &RunArgs, include_env_by_default: bool) -> Result<RunRequest
         .or_else(|| env.get("K6_SUMMARY_EXPORT").map(PathBuf::from));
     Ok(RunRequest {
         script: a.script.clone(),
-        cli_layer: cli_layer(a).map_err(cfg)?,
+        cli_layer: cli_layer(a).map_err(flag)?,
         config_file,
         script_env,
         include_system_env: a.include_system_env_vars.unwrap_or(include_env_by_default),
@@ -390,7 +457,12 @@ fn build_request(a: &RunArgs, include_env_by_default: bool) -> Result<RunRequest
         no_thresholds,
         quiet: a.quiet,
         summary_mode: a.summary_mode.clone(),
-        address: (!a.address.is_empty()).then(|| a.address.clone()),
+        address: match a.address.as_deref() {
+            None => Some("localhost:6565".to_string()),
+            Some("") => None,
+            Some(addr) => Some(addr.to_string()),
+        },
+        address_explicit: a.address.as_deref().is_some_and(|addr| !addr.is_empty()),
         verbose: a.verbose,
         no_color: a.no_color || env.contains_key("NO_COLOR"),
         linger: a.linger || std::env::var("K6_LINGER").is_ok_and(|v| v == "true" || v == "1"),
@@ -450,21 +522,39 @@ fn console_output(a: &RunArgs) -> Result<(), String> {
         .filter(|p| !p.as_os_str().is_empty());
     match path {
         None => Ok(()),
-        Some(p) => rk6::js::console::set_console_output(&p)
-            .map_err(|e| format!("open {}: {}", p.display(), go_io_error(&e))),
+        Some(p) => rk6::js::console::set_console_output(&p).map_err(|e| {
+            format!(
+                "open {}: {}",
+                p.display(),
+                rk6::go_strconv::os_error_text(&e)
+            )
+        }),
     }
 }
 
-/// Go's wording of the common open(2) failures.
-fn go_io_error(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
+/// k6 users run thousands of VUs, each with its connections: like k6 (Go's runtime does it
+/// at start since Go 1.19), rk6 raises its open-files soft limit to the hard limit, so a
+/// distribution's low default (1024) is not what stops a test.
+fn raise_open_files_limit() {
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+                lim.rlim_cur = lim.rlim_max;
+                // Refused (e.g. macOS with an unlimited hard limit): the soft limit stays.
+                let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+            }
+        }
     }
 }
 
 fn main() {
+    raise_open_files_limit();
     // k6 exits 255 on a bad flag (cobra's error), not clap's 2; help and version print
     // and exit 0 as usual.
     let cli = match Cli::try_parse() {

@@ -33,6 +33,7 @@ pub mod exit {
     pub const THRESHOLDS_FAILED: i32 = 99;
     pub const SETUP_TIMEOUT: i32 = 100;
     pub const TEARDOWN_TIMEOUT: i32 = 101;
+    pub const STOPPED_FROM_API: i32 = 103;
     pub const INVALID_CONFIG: i32 = 104;
     pub const EXTERNAL_ABORT: i32 = 105;
     pub const CANNOT_START_REST_API: i32 = 106;
@@ -62,6 +63,9 @@ pub struct RunRequest {
     pub quiet: bool,
     pub summary_mode: String,
     pub address: Option<String>,
+    /// `--address` was given: k6 exits 106 when it cannot listen there (it only warns
+    /// about its default address).
+    pub address_explicit: bool,
     pub verbose: bool,
     pub no_color: bool,
     /// `--linger`: after the test, keep the REST API up until SIGINT/SIGTERM.
@@ -454,6 +458,9 @@ pub fn consolidate(
     } else {
         None
     };
+    if let Some(warning) = crate::options::ignored_vus_warning(&merged) {
+        console::warn(&warning);
+    }
     let mut options = Options::from_raw(merged).map_err(|e| RunError::config(e.0))?;
     if let Some(t) = unevaluated {
         options.thresholds = t;
@@ -472,7 +479,12 @@ fn check_script_options(
     let Err(e) = Options::from_raw(script.clone()) else {
         return Ok(());
     };
-    if e.0.starts_with("There were problems") || e.0.starts_with("using an execution") {
+    let validation = [
+        "There were problems",
+        "using an execution",
+        "`duration` option should be more than 0",
+    ];
+    if validation.iter().any(|v| e.0.starts_with(v)) {
         return Ok(());
     }
     let abs = std::fs::canonicalize(&req.script).unwrap_or_else(|_| req.script.clone());
@@ -556,6 +568,9 @@ pub fn archive(req: RunRequest, out: &std::path::Path, exclude_env: bool) -> Res
 /// Reads options only (for `rk6 inspect`).
 pub fn inspect(req: RunRequest) -> Result<serde_json::Value, RunError> {
     let req = req.open_archive()?;
+    if req.archive.is_none() {
+        check_script_file(&req.script)?;
+    }
     let rt = tokio_runtime()?;
     let preload = read_script_options(&req, rt.handle().clone())?;
     let options = consolidate(&req, preload.options)?;
@@ -594,6 +609,13 @@ struct OutputWorker {
     queued: Arc<AtomicUsize>,
     /// Samples not handed over because the queue was full.
     overflow: u64,
+    /// The output's own stop clock (network outputs), started when the test ends.
+    clock: Option<Arc<dyn crate::output::writer_pool::StopClock>>,
+    /// When the output has to be done, set when the test ends; the output thread drops what
+    /// is still queued for it after that.
+    deadline: Arc<std::sync::OnceLock<Instant>>,
+    /// How long after the end of the test the output may take at most.
+    stop_timeout: Duration,
 }
 
 /// About 50 MB of samples per output: absorbs bursts far above what a network sink writes
@@ -615,8 +637,17 @@ impl OutputWorker {
         }
     }
 
-    fn finish(mut self) -> Option<OutputReport> {
+    /// The test ended: the stop deadline starts now, for everything the output still has to
+    /// do; then the output thread sees the end of its queue.
+    fn begin_stop(&mut self) {
+        let cap = Instant::now() + self.stop_timeout;
+        let deadline = self.clock.as_ref().map_or(cap, |c| c.start(cap));
+        let _ = self.deadline.set(deadline);
         self.tx = None;
+    }
+
+    fn finish(mut self) -> Option<OutputReport> {
+        self.begin_stop();
         let mut report = match self.handle.join() {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => {
@@ -640,25 +671,47 @@ impl OutputWorker {
     }
 }
 
-fn start_output(mut out: Box<dyn Output>, stop_deadline: Duration) -> anyhow::Result<OutputWorker> {
+fn start_output(mut out: Box<dyn Output>, stop_timeout: Duration) -> anyhow::Result<OutputWorker> {
     out.start()?;
+    let clock = out.stop_clock();
     let (tx, rx) = unbounded::<Arc<SampleBatch>>();
     let queued = Arc::new(AtomicUsize::new(0));
     let consumed = queued.clone();
+    let deadline = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let stop_at = deadline.clone();
     let handle = std::thread::Builder::new()
         .name("output".into())
         .spawn(move || {
+            let mut late = 0u64;
             while let Ok(b) = rx.recv() {
-                out.add_batch(&b);
+                if stop_at.get().is_some_and(|d| Instant::now() >= *d) {
+                    late += b.len() as u64;
+                } else {
+                    out.add_batch(&b);
+                }
                 consumed.fetch_sub(b.len(), Ordering::AcqRel);
             }
-            out.stop(stop_deadline)
+            let left = stop_at.get().map_or(stop_timeout, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            let mut report = out.stop(left)?;
+            if late > 0 {
+                report.produced += late;
+                report.dropped += late;
+                report.notes.push(format!(
+                    "dropped {late}: still queued for the output at the stop deadline"
+                ));
+            }
+            Ok(report)
         })?;
     Ok(OutputWorker {
         tx: Some(tx),
         handle,
         queued,
         overflow: 0,
+        clock,
+        deadline,
+        stop_timeout,
     })
 }
 
@@ -734,8 +787,9 @@ fn spawn_pipeline(
                     }
                 }
             }
+            // Every output's stop clock starts now, at the end of the test.
             for o in &mut outputs {
-                o.tx = None;
+                o.begin_stop();
             }
             let reports = outputs
                 .into_iter()
@@ -746,6 +800,15 @@ fn spawn_pipeline(
         .expect("spawning the metrics thread")
 }
 
+/// k6 exits 255 when an output cannot be created or started.
+fn output_error(message: String) -> RunError {
+    RunError {
+        code: exit::GENERIC_ERROR,
+        message,
+        hint: None,
+    }
+}
+
 fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Output>>, RunError> {
     let mut outs: Vec<Box<dyn Output>> = Vec::new();
     for spec in specs {
@@ -753,42 +816,35 @@ fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Out
             Some((k, a)) => (k, Some(a)),
             None => (spec.as_str(), None),
         };
-        let out: Box<dyn Output> = match kind {
-            "json" => Box::new(
-                crate::output::json::JsonOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(e.to_string()))?,
-            ),
-            "csv" => Box::new(
-                crate::output::csv::CsvOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(format!("{e:#}")))?,
-            ),
-            "influxdb" => Box::new(
-                crate::output::influxdb::InfluxDbOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(format!("{e:#}")))?,
-            ),
-            "timestream" => Box::new(
-                crate::output::timestream::TimestreamOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(format!("{e:#}")))?,
-            ),
-            crate::output::clickhouse::NAME => Box::new(
-                crate::output::clickhouse::ClickHouseOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(format!("{e:#}")))?,
-            ),
-            crate::output::timescaledb::NAME => Box::new(
+        let out: anyhow::Result<Box<dyn Output>> = match kind {
+            "json" => crate::output::json::JsonOutput::new(arg, ctx).map(|o| Box::new(o) as _),
+            "csv" => crate::output::csv::CsvOutput::new(arg, ctx).map(|o| Box::new(o) as _),
+            "influxdb" => {
+                crate::output::influxdb::InfluxDbOutput::new(arg, ctx).map(|o| Box::new(o) as _)
+            }
+            "timestream" => {
+                crate::output::timestream::TimestreamOutput::new(arg, ctx).map(|o| Box::new(o) as _)
+            }
+            crate::output::clickhouse::NAME => {
+                crate::output::clickhouse::ClickHouseOutput::new(arg, ctx).map(|o| Box::new(o) as _)
+            }
+            crate::output::timescaledb::NAME => {
                 crate::output::timescaledb::TimescaleDbOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(format!("{e:#}")))?,
-            ),
-            crate::output::prometheus_rw::NAME => Box::new(
+                    .map(|o| Box::new(o) as _)
+            }
+            crate::output::prometheus_rw::NAME => {
                 crate::output::prometheus_rw::PrometheusRwOutput::new(arg, ctx)
-                    .map_err(|e| RunError::config(format!("{e:#}")))?,
-            ),
+                    .map(|o| Box::new(o) as _)
+            }
             other => {
-                return Err(RunError::config(format!(
+                return Err(output_error(format!(
                     "invalid output type '{other}', available types are: clickhouse, csv, experimental-prometheus-rw, influxdb, json, timescaledb, timestream"
                 )));
             }
         };
-        outs.push(out);
+        outs.push(
+            out.map_err(|e| output_error(format!("could not create the '{kind}' output: {e:#}")))?,
+        );
     }
     Ok(outs)
 }
@@ -858,6 +914,46 @@ fn planned_vus(options: &Options) -> u64 {
     ))
 }
 
+/// SIGINT/SIGTERM, from before the VUs are initialised: the first stops the test gracefully
+/// (teardown, summary and outputs still run; exit 105, and k6's "test run was aborted
+/// because k6 received a 'interrupt' signal" at the end); a second one exits at once, as k6
+/// does, whatever is still running (a long teardown, an output flushing to a hung endpoint).
+fn watch_signals(rt: &tokio::runtime::Runtime, shared: Arc<RunShared>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        // Registered here, not in the task, so no signal can arrive unhandled in between.
+        let _enter = rt.enter();
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            console::warn("cannot handle SIGINT/SIGTERM: they will stop rk6 at once");
+            return;
+        };
+        rt.spawn(async move {
+            // Go's names of the signals, which k6's messages show.
+            let first = tokio::select! {
+                _ = int.recv() => "interrupt",
+                _ = term.recv() => "terminated",
+            };
+            shared.request_abort(AbortReason::Signal(first));
+            let second = tokio::select! {
+                _ = int.recv() => "interrupt",
+                _ = term.recv() => "terminated",
+            };
+            console::log(
+                console::Level::Error,
+                "Aborting k6 in response to signal",
+                &[("sig", second)],
+            );
+            std::process::exit(exit::EXTERNAL_ABORT);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = (rt, shared);
+}
+
 /// Sample batches that may wait for the metrics thread before the VUs block.
 const SAMPLE_BATCHES_IN_FLIGHT: usize = 2048;
 
@@ -876,16 +972,32 @@ pub fn run(req: RunRequest) -> i32 {
     }
 }
 
+/// k6 exits 255 (not 107: nothing ran yet) for a script it cannot read, with its messages.
+fn check_script_file(script: &std::path::Path) -> Result<(), RunError> {
+    let message = match std::fs::metadata(script) {
+        Ok(m) if m.is_dir() => format!("read {}: is a directory", script.display()),
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!(
+            "The moduleSpecifier \"{}\" couldn't be found on local disk. Make sure that you've specified the right path to the file. If you're running k6 using the Docker image make sure you have mounted the local directory (-v /local/path/:/inside/docker/path) containing your script and modules so that they're accessible by k6 from inside of the container, see https://grafana.com/docs/k6/latest/using-k6/modules/#use-modules-with-docker.",
+            script.display()
+        ),
+        Err(e) => format!(
+            "open {}: {}",
+            script.display(),
+            crate::go_strconv::os_error_text(&e)
+        ),
+    };
+    Err(RunError {
+        code: exit::GENERIC_ERROR,
+        message,
+        hint: None,
+    })
+}
+
 fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
-    if req.archive.is_none() && !req.script.is_file() {
-        return Err(RunError {
-            code: exit::SCRIPT_EXCEPTION,
-            message: format!(
-                "The moduleSpecifier \"{}\" couldn't be found on local disk. Make sure that you've specified the right path to the file.",
-                req.script.display()
-            ),
-            hint: Some("script exception"),
-        });
+    // An archive's script is inside it, not on disk.
+    if req.archive.is_none() {
+        check_script_file(&req.script)?;
     }
     let rt = tokio_runtime()?;
     let ScriptPreload {
@@ -964,8 +1076,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     let mut workers = Vec::new();
     for o in outputs {
         workers.push(
-            start_output(o, Duration::from_secs(30))
-                .map_err(|e| RunError::config(format!("{e:#}")))?,
+            start_output(o, Duration::from_secs(30)).map_err(|e| output_error(format!("{e:#}")))?,
         );
     }
 
@@ -1035,9 +1146,10 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     let pool = VuPool::new(shared.clone());
     let control = RunControl::new(&options.scenarios, options.paused);
     let scenarios = ScenarioSet::new(&options.scenarios);
-    // The REST API: k6 only warns when it cannot listen.
+    // The REST API. k6 exits 106 when it cannot listen on an address given with `--address`,
+    // and only warns about its default one.
     let api_setup_data: Arc<Mutex<Option<serde_json::Value>>> = Arc::default();
-    let _api = req.address.as_deref().and_then(|addr| {
+    let started_api = req.address.as_deref().map(|addr| {
         let state = crate::api::ApiState {
             control: control.clone(),
             shared: shared.clone(),
@@ -1046,15 +1158,28 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             setup_data: api_setup_data.clone(),
         };
         crate::api::start(addr, rt.handle(), state)
-            .map_err(|e| {
-                console::log(
-                    console::Level::Warn,
-                    "Error from API server",
-                    &[("error", &e)],
-                )
-            })
-            .ok()
     });
+    // Kept until the run ends: dropping it stops the server.
+    let _api = match started_api {
+        Some(Ok(server)) => Some(server),
+        Some(Err(e)) if req.address_explicit => {
+            console::log(
+                console::Level::Error,
+                "Error from API server",
+                &[("error", &e)],
+            );
+            return Ok(exit::CANNOT_START_REST_API);
+        }
+        Some(Err(e)) => {
+            console::log(
+                console::Level::Warn,
+                "Error from API server",
+                &[("error", &e)],
+            );
+            None
+        }
+        None => None,
+    };
     let test_started: Arc<Mutex<Option<Instant>>> = Arc::default();
     let mut display = (!req.quiet).then(|| {
         let plan = crate::options::scenarios::execution_plan(&options.scenarios);
@@ -1073,6 +1198,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             req.no_color,
         )
     });
+    watch_signals(&rt, shared.clone());
     control.set_status(ExecutionStatus::InitVus);
     if let Err(e) = pool.init(planned_vus(&options)) {
         // exec.test.abort() in a VU's init code: already reported, exit 108.
@@ -1124,28 +1250,6 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             })
             .ok()
     };
-
-    // Signals: SIGINT/SIGTERM stop the test gracefully (exit 105).
-    {
-        let shared = shared.clone();
-        rt.spawn(async move {
-            #[cfg(unix)]
-            {
-                use tokio::signal::unix::{SignalKind, signal};
-                let Ok(mut int) = signal(SignalKind::interrupt()) else {
-                    return;
-                };
-                let Ok(mut term) = signal(SignalKind::terminate()) else {
-                    return;
-                };
-                tokio::select! {
-                    _ = int.recv() => {},
-                    _ = term.recv() => {},
-                }
-                shared.request_abort(AbortReason::Signal);
-            }
-        });
-    }
 
     // Raised synchronously by `request_abort`.
     let stop_all = shared.stop_all.clone();
@@ -1425,7 +1529,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     }
     if control.stopped() {
         // k6 v1.1.0 exits with 103 when the test is stopped through the REST API.
-        return Ok(103);
+        return Ok(exit::STOPPED_FROM_API);
     }
     if let Some(reason) = aborted_by {
         match reason {
@@ -1435,7 +1539,13 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
                 }
                 return Ok(exit::SCRIPT_ABORTED);
             }
-            AbortReason::Signal => return Ok(exit::EXTERNAL_ABORT),
+            AbortReason::Signal(name) => {
+                console::error(&format!(
+                    "test run was aborted because k6 received a '{name}' signal"
+                ));
+                return Ok(exit::EXTERNAL_ABORT);
+            }
+            AbortReason::StoppedFromApi => return Ok(exit::STOPPED_FROM_API),
             AbortReason::Threshold(_) => return Ok(exit::THRESHOLDS_FAILED),
         }
     }
@@ -1467,15 +1577,10 @@ fn write_summary_files(files: Vec<(String, Vec<u8>)>) {
             }
             path => {
                 if let Err(e) = std::fs::write(path, &bytes) {
-                    // Go's wording: "open out/x.txt: no such file or directory".
-                    let text = e.to_string();
-                    let text = text.split(" (os error").next().unwrap_or(&text);
-                    let mut cs = text.chars();
-                    let text: String = cs
-                        .next()
-                        .map(|c| c.to_lowercase().chain(cs).collect())
-                        .unwrap_or_default();
-                    failed.push(format!("\t- could not open '{path}': open {path}: {text}"));
+                    failed.push(format!(
+                        "\t- could not open '{path}': open {path}: {}",
+                        crate::go_strconv::os_error_text(&e)
+                    ));
                 }
             }
         }

@@ -478,3 +478,68 @@ fn pause_is_refused_by_other_executors_and_thresholds_taint() {
     let (code, stderr, _) = run.finish();
     assert_eq!(code, 103, "stderr: {stderr}");
 }
+
+/// An address given with `--address` that cannot be listened on: k6 v1.1.0 logs `Error from
+/// API server` (error level) and exits 106 at once, before running anything, also with
+/// `--paused` (which would otherwise wait for the API forever).
+#[test]
+fn unbindable_address_exits_106() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = taken.local_addr().expect("address").to_string();
+    let ws = Workspace::new();
+    ws.write(
+        "s.js",
+        "export default function () { console.log('ran'); }\n",
+    );
+    let flag = format!("--address={addr}");
+    for extra in [&[][..], &["--paused"][..]] {
+        let mut args = vec!["run", "-q", flag.as_str()];
+        args.extend_from_slice(extra);
+        args.push("s.js");
+        let r = rk6(ws.dir.path(), &args, &[]);
+        assert_eq!(r.code, 106, "{extra:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                r#"level=error msg="Error from API server" error="listen tcp {addr}: bind: address already in use""#
+            )),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("ran"), "{}", r.stderr);
+    }
+}
+
+/// `vus-max` raised to 100 000 on an externally-controlled scenario of 3 s: k6 v1.1.0 starts
+/// initialising VUs one by one, the end of the scenario cancels that, the PATCH is answered
+/// then with 400 "Config update error" / "context canceled", and the test exits 0.
+#[test]
+fn huge_vus_max_is_cancelled_by_the_end_of_the_test() {
+    let script = r#"
+import { sleep } from 'k6';
+export const options = { scenarios: { ext: { executor: 'externally-controlled', vus: 1, maxVUs: 2, duration: '3s' } } };
+export default function () { sleep(0.1); }
+"#;
+    let run = Running::start(script, &[]);
+    run.wait_status("running", |a| a["status"] == 7 && a["vus"] == 1);
+    let r = run.request(
+        "PATCH",
+        "/v1/status",
+        Some(&patch(json!({"vus-max": 100_000}))),
+    );
+    assert_eq!(
+        (r.status, r.json()),
+        (
+            400,
+            json!({"errors": [{"status": "400", "title": "Config update error", "detail": "context canceled"}]})
+        )
+    );
+    let (code, stderr, ws) = run.finish();
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let pts = points(&ws.path("out.json"));
+    let most = pts
+        .iter()
+        .filter(|p| p["metric"] == "vus_max")
+        .filter_map(|p| p["data"]["value"].as_f64())
+        .fold(0.0, f64::max);
+    assert!(most < 100_000.0, "vus_max reached {most}");
+}

@@ -66,13 +66,15 @@ pub fn start(
     rt: &tokio::runtime::Handle,
     state: ApiState,
 ) -> Result<ApiServer, String> {
+    // Go's wording: "listen tcp 127.0.0.1:6565: bind: address already in use".
+    let os_error = crate::go_strconv::os_error_text;
     let addr = address
         .to_socket_addrs()
-        .map_err(|e| format!("listen tcp {address}: {e}"))?
+        .map_err(|e| format!("listen tcp: {address}: {}", os_error(&e)))?
         .next()
-        .ok_or_else(|| format!("listen tcp {address}: no address"))?;
-    let std_listener =
-        std::net::TcpListener::bind(addr).map_err(|e| format!("listen tcp {addr}: bind: {e}"))?;
+        .ok_or_else(|| format!("listen tcp: {address}: no such host"))?;
+    let std_listener = std::net::TcpListener::bind(addr)
+        .map_err(|e| format!("listen tcp {addr}: bind: {}", os_error(&e)))?;
     std_listener
         .set_nonblocking(true)
         .map_err(|e| format!("listen tcp {addr}: {e}"))?;
@@ -473,7 +475,7 @@ async fn patch_status(state: &Arc<ApiState>, body: &[u8]) -> Response<Full<Bytes
         if patch.stopped {
             st.control.request_stop();
             crate::js::console::error("test run stopped from REST API");
-            st.shared.request_abort(AbortReason::Signal);
+            st.shared.request_abort(AbortReason::StoppedFromApi);
             return Ok(());
         }
         if let Some(p) = patch.paused {

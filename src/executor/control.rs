@@ -99,8 +99,7 @@ impl ExternalControl {
 
     pub fn mark_ended(&self) {
         self.ended.store(true, Ordering::Release);
-        let mut a = self.applied.lock();
-        *a = u64::MAX;
+        let _a = self.applied.lock();
         self.applied_cv.notify_all();
     }
 
@@ -119,19 +118,28 @@ impl ExternalControl {
         self.wanted.fetch_add(1, Ordering::AcqRel) + 1
     }
 
-    /// Waits (bounded) until the running controller applied `generation`, as k6 answers a
-    /// PATCH only once the VUs were scaled.
-    fn wait_applied(&self, generation: u64) {
+    /// Waits until the running controller applied `generation`, as k6 answers a PATCH only
+    /// once the VUs were scaled. The scenario ending first is k6's "context canceled"; after
+    /// 30 s the API answers anyway (the controller goes on, and ends with the scenario).
+    fn wait_applied(&self, generation: u64) -> Result<(), ControlError> {
         if !self.started.load(Ordering::Acquire) || self.ended.load(Ordering::Acquire) {
-            return;
+            return Ok(());
         }
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut a = self.applied.lock();
         while *a < generation {
+            if self.ended.load(Ordering::Acquire) {
+                return Err(control_error(
+                    400,
+                    "Config update error",
+                    "context canceled",
+                ));
+            }
             if self.applied_cv.wait_until(&mut a, deadline).timed_out() {
                 break;
             }
         }
+        Ok(())
     }
 }
 
@@ -274,7 +282,7 @@ impl RunControl {
             generations.push((e.clone(), e.update(|p| p.paused = pause)));
         }
         for (e, g) in generations {
-            e.wait_applied(g);
+            e.wait_applied(g)?;
         }
         *self.paused.lock() = pause;
         Ok(())
@@ -327,8 +335,7 @@ impl RunControl {
             p.vus = new_vus as u64;
             p.max_vus = new_max as u64;
         });
-        ext.wait_applied(g);
-        Ok(())
+        ext.wait_applied(g)
     }
 }
 

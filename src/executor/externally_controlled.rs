@@ -42,7 +42,16 @@ pub fn run(run: &ScenarioRun, duration: Duration) -> Result<(), ScriptError> {
         let generation = ext.generation();
         if applied != Some(generation) {
             let p = ext.params();
+            // New VUs are initialised one at a time, and the end of the scenario (or of the
+            // test) cancels what is left, as in k6: a `vus-max` of 100 000 must not keep
+            // creating VUs after the test is over. The change is then not acknowledged: the
+            // PATCH that asked for it is answered "context canceled".
+            let mut cancelled = false;
             while max_now < p.max_vus {
+                if run.aborted() || end.is_some_and(|e| Instant::now() >= e) {
+                    cancelled = true;
+                    break;
+                }
                 match run.pool.start_new().and_then(|pv| run.pool.wait(pv)) {
                     Ok(vu) => idle.push(vu),
                     Err(e) => {
@@ -54,6 +63,9 @@ pub fn run(run: &ScenarioRun, duration: Duration) -> Result<(), ScriptError> {
                     }
                 }
                 max_now += 1;
+            }
+            if cancelled {
+                break Ok(());
             }
             run.progress
                 .vus_max

@@ -265,12 +265,35 @@ pub fn request_error(
         src = s.source();
     }
     if let Some(h) = e.downcast_ref::<hyper::Error>()
+        && h.is_parse_too_large()
+    {
+        // k6 v1.1.0's warning wraps it in Go's `transportReadFromServerError`.
+        let message = format!(
+            "net/http: server response headers exceeded {} bytes; aborted",
+            super::transport::MAX_RESPONSE_HEADER_BYTES
+        );
+        let detail = format!("net/http: HTTP/1.x transport connection broken: {message}");
+        return HttpError::with_detail(GENERIC, message, detail);
+    }
+    if let Some(h) = e.downcast_ref::<hyper::Error>()
         && (h.is_incomplete_message() || h.is_canceled() || h.is_closed())
     {
         // The server closed the connection without (a complete) response: Go says EOF.
         return HttpError::new(GENERIC, "EOF");
     }
     HttpError::new(GENERIC, e.to_string())
+}
+
+/// A response head with more lines than rk6 reads (`MAX_RESPONSE_HEADER_LINES`) but within
+/// Go's byte limit: k6 would read it; rk6 says which of its limits it hit.
+pub fn too_many_header_lines() -> HttpError {
+    HttpError::new(
+        GENERIC,
+        format!(
+            "server response headers exceeded {} lines (rk6's limit); aborted",
+            super::transport::MAX_RESPONSE_HEADER_LINES
+        ),
+    )
 }
 
 /// Classifies a failed TLS handshake like Go's crypto/tls and x509 errors.

@@ -72,6 +72,13 @@ impl<T> TimedIo<T> {
     }
 }
 
+/// Bytes one read takes from the socket at most. hyper grows a connection's read buffer while
+/// reads fill it, up to its maximum, which rk6 raises to 10 MiB so that response heads as
+/// large as Go accepts fit: uncapped, one fast download grew its buffer to that size (a
+/// 200 MB body with `discardResponseBodies` peaked 24 MB higher). Capped, hyper's buffer
+/// settles at 128 KiB for bodies and grows past that only for a large head.
+const MAX_READ: usize = 64 * 1024;
+
 impl<T: AsyncRead + Unpin> AsyncRead for TimedIo<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -79,7 +86,18 @@ impl<T: AsyncRead + Unpin> AsyncRead for TimedIo<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
-        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let r = if buf.remaining() > MAX_READ {
+            let mut limited = buf.take(MAX_READ);
+            let r = Pin::new(&mut self.inner).poll_read(cx, &mut limited);
+            let n = limited.filled().len();
+            // SAFETY: `limited` is the start of `buf`'s unfilled part, and the read filled
+            // (so initialised) its first `n` bytes: tokio's documented use of `take`.
+            unsafe { buf.assume_init(n) };
+            buf.advance(n);
+            r
+        } else {
+            Pin::new(&mut self.inner).poll_read(cx, buf)
+        };
         let n = buf.filled().len() - before;
         if n > 0 {
             self.stats.read.fetch_add(n as u64, Ordering::Relaxed);

@@ -29,6 +29,31 @@ use crate::js::interrupt::VuSignal;
 /// dialer uses 30 s).
 const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The largest response head Go's transport (k6's) reads: `MaxResponseHeaderBytes` is unset
+/// in k6, so Go's default of 10 MiB applies, to HTTP/2 header lists as well. Beyond it k6
+/// fails the request with "net/http: server response headers exceeded 10485760 bytes;
+/// aborted".
+pub const MAX_RESPONSE_HEADER_BYTES: usize = 10 << 20;
+
+/// Header lines of an HTTP/1 response rk6 reads at most. Go counts no lines, only bytes
+/// (k6 v1.1.0 read a response with 100 000 header lines); hyper needs a number, and the
+/// `http` crate's header map it parses into holds at most 24 576 entries (hyper panics
+/// above that), so that is rk6's limit, where hyper's default (100) failed with "message head
+/// is too large". hyper reserves room for that many entries on every parse (two
+/// uninitialised arrays of 32-byte entries, of which a parse touches only what it fills):
+/// 40 000 requests cost the same CPU time as with the default.
+pub const MAX_RESPONSE_HEADER_LINES: usize = 24_576;
+
+/// HTTP/1 with k6's limits on response heads (see above); hyper's read buffer must hold a
+/// whole head, so it may grow a little past the limit.
+fn http1_builder() -> http1::Builder {
+    let mut b = http1::Builder::new();
+    b.max_headers(MAX_RESPONSE_HEADER_LINES)
+        .max_header_size(MAX_RESPONSE_HEADER_BYTES)
+        .max_buf_size(MAX_RESPONSE_HEADER_BYTES + 64 * 1024);
+    b
+}
+
 /// Transport settings shared by every VU of a run.
 pub struct TransportConfig {
     /// Built on the first TLS connection: loading and parsing the system's trusted roots
@@ -274,6 +299,9 @@ pub struct PreparedRequest {
     pub key: PoolKey,
     pub request: hyper::Request<Full<Bytes>>,
     pub timeout: Duration,
+    /// Read the body and drop it as it arrives (`responseType: 'none'`): a 200 MB download
+    /// costs no more memory than a small one, as in k6.
+    pub discard_body: bool,
 }
 
 #[derive(Default)]
@@ -587,7 +615,8 @@ async fn connect(
     let mut timed = TimedIo::new(tcp, stats.clone());
     if !key.https {
         let io = TokioIo::new(timed);
-        let (sender, conn) = http1::handshake(io)
+        let (sender, conn) = http1_builder()
+            .handshake(io)
             .await
             .map_err(|e| handshake_error(e, timings))?;
         tokio::spawn(async move {
@@ -641,7 +670,9 @@ async fn connect(
     let h2 = session.alpn_protocol() == Some(b"h2");
     let io = TokioIo::new(tls);
     let sender = if h2 {
-        let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+        let (sender, conn) = http2::Builder::new(TokioExecutor::new())
+            .max_header_list_size(MAX_RESPONSE_HEADER_BYTES as u32)
+            .handshake(io)
             .await
             .map_err(|e| handshake_error(e, timings))?;
         tokio::spawn(async move {
@@ -649,7 +680,8 @@ async fn connect(
         });
         Sender::H2(sender)
     } else {
-        let (sender, conn) = http1::handshake(io)
+        let (sender, conn) = http1_builder()
+            .handshake(io)
             .await
             .map_err(|e| handshake_error(e, timings))?;
         tokio::spawn(async move {
@@ -720,6 +752,87 @@ fn to_proxy(key: &PoolKey, auth: Option<&str>, req: &mut hyper::Request<Full<Byt
 
 type Outcome = (Result<RawResponse, Box<FailedRequest>>, Option<Conn>);
 
+/// A new connection for a request, within the request's deadline.
+async fn dial_for(
+    key: &PoolKey,
+    cfg: &TransportConfig,
+    t0: Instant,
+    local_ip: Option<std::net::IpAddr>,
+    deadline: tokio::time::Instant,
+) -> Result<Connected, Box<FailedRequest>> {
+    // Boxed: the connect future (TLS handshake included) is large and only needed for a
+    // new connection; inline it would be part of, and moved with, every request's task.
+    match timeout_at(deadline, Box::pin(connect(key, cfg, t0, local_ip))).await {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err((e, t))) => Err(FailedRequest::new(e, t)),
+        Err(_) => Err(FailedRequest::new(
+            errors::request_timeout(),
+            Timings::default(),
+        )),
+    }
+}
+
+/// What sending gives back on failure: the error, and the request when hyper never started
+/// writing it.
+type SendFailure = (hyper::Error, Option<hyper::Request<Full<Bytes>>>);
+
+async fn send(
+    sender: &mut Sender,
+    request: hyper::Request<Full<Bytes>>,
+) -> Result<hyper::Response<hyper::body::Incoming>, SendFailure> {
+    match sender {
+        Sender::H1(s) => match s.ready().await {
+            Ok(()) => s.try_send_request(request).await.map_err(|mut e| {
+                let unsent = e.take_message();
+                (e.into_error(), unsent)
+            }),
+            Err(e) => Err((e, Some(request))),
+        },
+        Sender::H2(s) => match s.ready().await {
+            Ok(()) => s.send_request(request).await.map_err(|e| (e, None)),
+            Err(e) => Err((e, Some(request))),
+        },
+    }
+}
+
+/// Go's `Request.isReplayable`: k6 always gives a body `GetBody`, so what counts is the
+/// method, or a (non-standard but common) idempotency key.
+fn is_replayable(req: &hyper::Request<Full<Bytes>>) -> bool {
+    use hyper::Method;
+    matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) || req.headers().contains_key("idempotency-key")
+        || req.headers().contains_key("x-idempotency-key")
+}
+
+fn copy_request(req: &hyper::Request<Full<Bytes>>) -> hyper::Request<Full<Bytes>> {
+    let mut copy = hyper::Request::new(req.body().clone());
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    copy
+}
+
+/// The request to send again on a new connection after a reused HTTP/1 connection failed it,
+/// when Go's transport would (net/http's `shouldRetryRequest`): the server closed an idle
+/// connection just as it was reused. Nothing of the request was written: any request goes
+/// again. It was written but nothing of a response came (EOF or a read error): a replayable
+/// request goes again (a POST might have been acted upon).
+fn request_to_retry(
+    unsent: Option<hyper::Request<Full<Bytes>>>,
+    replay: Option<hyper::Request<Full<Bytes>>>,
+    nothing_written: bool,
+    nothing_read: bool,
+) -> Option<hyper::Request<Full<Bytes>>> {
+    match (unsent, replay) {
+        (Some(req), _) => Some(req),
+        (None, Some(copy)) if nothing_written || nothing_read => Some(copy),
+        _ => None,
+    }
+}
+
 async fn round_trip(
     pooled: Option<Conn>,
     req: PreparedRequest,
@@ -731,9 +844,10 @@ async fn round_trip(
         key,
         mut request,
         timeout,
+        discard_body,
     } = req;
     let deadline: tokio::time::Instant = (t0 + timeout).into();
-    let (mut conn, mut timings, fresh) = match pooled {
+    let (mut conn, mut timings, mut fresh) = match pooled {
         Some(c) => (
             c,
             Timings {
@@ -742,102 +856,97 @@ async fn round_trip(
             },
             false,
         ),
-        // Boxed: the connect future (TLS handshake included) is large and only needed for a
-        // new connection; inline it would be part of, and moved with, every request's task.
-        None => match timeout_at(deadline, Box::pin(connect(&key, &cfg, t0, local_ip))).await {
-            Ok(Ok(c)) => (c.conn, c.timings, true),
-            Ok(Err((e, t))) => return (Err(FailedRequest::new(e, t)), None),
-            Err(_) => {
-                return (
-                    Err(FailedRequest::new(
-                        errors::request_timeout(),
-                        Timings::default(),
-                    )),
-                    None,
-                );
-            }
+        None => match dial_for(&key, &cfg, t0, local_ip, deadline).await {
+            Ok(c) => (c.conn, c.timings, true),
+            Err(f) => return (Err(f), None),
         },
     };
-    let (w0, r0) = if fresh { (0, 0) } else { conn.stats.totals() };
-    let h2 = conn.is_h2();
-    if !h2 {
-        conn.stats.reset_marks();
-    }
-    let (local, remote) = (conn.local, conn.remote);
-    if h2 {
-        absolute_uri(&key, &mut request);
-    } else if let Some(auth) = &conn.http_proxy {
-        to_proxy(&key, auth.as_deref(), &mut request);
-    }
-    let fail = |e: HttpError, timings: Timings, conn: &Conn, partial: Bytes| {
-        let (w, r) = conn.stats.totals();
-        Box::new(FailedRequest {
-            error: e,
-            timings,
-            partial_body: partial,
-            bytes_sent: w.saturating_sub(w0),
-            bytes_received: r.saturating_sub(r0),
-            interrupted: false,
-        })
-    };
-    let t_send = Instant::now();
-    // Phases of a request that timed out: sending until the last write, waiting after it.
-    let timed_out = |timings: &mut Timings, conn: &Conn| {
-        let now = Instant::now();
-        let last_write = if h2 {
-            t_send
+    // Bytes of an attempt given up on a reused connection: sent and received all the same.
+    let (mut spent_w, mut spent_r) = (0u64, 0u64);
+    let (response, w0, r0, t_send) = loop {
+        let (w0, r0) = if fresh { (0, 0) } else { conn.stats.totals() };
+        if conn.is_h2() {
+            absolute_uri(&key, &mut request);
         } else {
-            conn.stats.last_write().unwrap_or(t_send).clamp(t_send, now)
-        };
-        timings.sending = ms(last_write - t_send);
-        timings.waiting = ms(now - last_write);
-    };
-    let sent = timeout_at(deadline, async {
-        match &mut conn.sender {
-            Sender::H1(s) => match s.ready().await {
-                Ok(()) => s.send_request(request).await,
-                Err(e) => Err(e),
-            },
-            Sender::H2(s) => match s.ready().await {
-                Ok(()) => s.send_request(request).await,
-                Err(e) => Err(e),
-            },
+            conn.stats.reset_marks();
+            if let Some(auth) = &conn.http_proxy {
+                to_proxy(&key, auth.as_deref(), &mut request);
+            }
         }
-    })
-    .await;
-    let response = match sent {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => {
-            let err = errors::request_error(local, remote, &e);
-            return (Err(fail(err, timings, &conn, Bytes::new())), None);
-        }
-        Err(_) => {
-            timed_out(&mut timings, &conn);
-            return (
-                Err(fail(
+        let replay =
+            (!fresh && !conn.is_h2() && is_replayable(&request)).then(|| copy_request(&request));
+        let t_send = Instant::now();
+        let failure = match timeout_at(deadline, send(&mut conn.sender, request)).await {
+            Ok(Ok(r)) => break (r, w0, r0, t_send),
+            Ok(Err(f)) => f,
+            Err(_) => {
+                let now = Instant::now();
+                let last_write = if conn.is_h2() {
+                    t_send
+                } else {
+                    conn.stats.last_write().unwrap_or(t_send).clamp(t_send, now)
+                };
+                timings.sending = ms(last_write - t_send);
+                timings.waiting = ms(now - last_write);
+                let mut f = failed(
                     errors::request_timeout(),
                     timings,
                     &conn,
+                    (w0, r0),
                     Bytes::new(),
-                )),
-                None,
-            );
-        }
+                );
+                f.bytes_sent += spent_w;
+                f.bytes_received += spent_r;
+                return (Err(f), None);
+            }
+        };
+        let (e, unsent) = failure;
+        let (w, r) = conn.stats.totals();
+        let retry = if fresh {
+            None
+        } else {
+            request_to_retry(unsent, replay, w == w0, r == r0)
+        };
+        let Some(again) = retry else {
+            let err = if e.is_parse_too_large() && r - r0 < MAX_RESPONSE_HEADER_BYTES as u64 {
+                errors::too_many_header_lines()
+            } else {
+                errors::request_error(conn.local, conn.remote, &e)
+            };
+            let mut f = failed(err, timings, &conn, (w0, r0), Bytes::new());
+            f.bytes_sent += spent_w;
+            f.bytes_received += spent_r;
+            return (Err(f), None);
+        };
+        spent_w += w.saturating_sub(w0);
+        spent_r += r.saturating_sub(r0);
+        let c = match dial_for(&key, &cfg, t0, local_ip, deadline).await {
+            Ok(c) => c,
+            Err(f) => return (Err(f), None),
+        };
+        (conn, timings, fresh, request) = (c.conn, c.timings, true, again);
     };
+    let h2 = conn.is_h2();
+    let (local, remote) = (conn.local, conn.remote);
     let t_headers = Instant::now();
     let (parts, mut body) = response.into_parts();
     let mut collected = BytesMut::new();
     loop {
         match timeout_at(deadline, body.frame()).await {
             Ok(Some(Ok(frame))) => {
-                if let Ok(data) = frame.into_data() {
+                if let Ok(data) = frame.into_data()
+                    && !discard_body
+                {
                     collected.extend_from_slice(&data);
                 }
             }
             Ok(None) => break,
             Ok(Some(Err(e))) => {
                 let err = errors::request_error(local, remote, &e);
-                return (Err(fail(err, timings, &conn, Bytes::new())), None);
+                return (
+                    Err(failed(err, timings, &conn, (w0, r0), Bytes::new())),
+                    None,
+                );
             }
             Err(_) => {
                 let last_write = conn.stats.last_write().unwrap_or(t_send).max(t_send);
@@ -846,7 +955,8 @@ async fn round_trip(
                 timings.receiving = ms(t_headers.elapsed());
                 // Go reports a timeout while reading the body without the URL.
                 let err = errors::request_timeout().bare();
-                return (Err(fail(err, timings, &conn, collected.freeze())), None);
+                let partial = collected.freeze();
+                return (Err(failed(err, timings, &conn, (w0, r0), partial)), None);
             }
         }
     }
@@ -896,10 +1006,30 @@ async fn round_trip(
         timings,
         remote,
         tls: conn.tls,
-        bytes_sent: w.saturating_sub(w0),
-        bytes_received: r.saturating_sub(r0),
+        bytes_sent: w.saturating_sub(w0) + spent_w,
+        bytes_received: r.saturating_sub(r0) + spent_r,
     };
     (Ok(raw), if close { None } else { Some(conn) })
+}
+
+/// A request that failed on `conn`, with the bytes it moved since `start` (the connection's
+/// totals when the request began).
+fn failed(
+    error: HttpError,
+    timings: Timings,
+    conn: &Conn,
+    start: (u64, u64),
+    partial_body: Bytes,
+) -> Box<FailedRequest> {
+    let (w, r) = conn.stats.totals();
+    Box::new(FailedRequest {
+        error,
+        timings,
+        partial_body,
+        bytes_sent: w.saturating_sub(start.0),
+        bytes_received: r.saturating_sub(start.1),
+        interrupted: false,
+    })
 }
 
 /// One VU's HTTP client.

@@ -28,8 +28,10 @@ pub enum AbortReason {
     ScriptAbort(String),
     /// A threshold with `abortOnFail` crossed: exit code 99.
     Threshold(String),
-    /// SIGINT/SIGTERM: exit code 105.
-    Signal,
+    /// SIGINT/SIGTERM (Go's name for it: `interrupt`, `terminated`): exit code 105.
+    Signal(&'static str),
+    /// `PATCH /v1/status` with `stopped: true`: exit code 103.
+    StoppedFromApi,
 }
 
 /// Counters exposed by `k6/execution` and the progress display.

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::go_strconv::go_quote;
+
 /// Parses a Go-style duration string. A bare number is milliseconds (k6 accepts `"500"`).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -60,6 +62,81 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(format!("negative duration {s:?}"));
     }
     Ok(Duration::from_nanos(total_ns.round() as u64))
+}
+
+/// Go's `time.ParseDuration`, which k6's duration flags (`-d`, `-s`) use: no bare numbers
+/// (but `0`), a sign allowed, and Go's error texts (`time: missing unit in duration "5"`).
+/// Returns signed nanoseconds.
+pub fn parse_go_duration(orig: &str) -> Result<i128, String> {
+    let invalid = || format!("time: invalid duration {}", go_quote(orig));
+    let (neg, mut s) = match orig.as_bytes().first() {
+        Some(b'-') => (true, &orig[1..]),
+        Some(b'+') => (false, &orig[1..]),
+        _ => (false, orig),
+    };
+    if s == "0" {
+        return Ok(0);
+    }
+    if s.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: i128 = 0;
+    while !s.is_empty() {
+        let digits = |t: &str| t.bytes().take_while(u8::is_ascii_digit).count();
+        if !s.starts_with(|c: char| c == '.' || c.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let int_len = digits(s);
+        let whole: i128 = if int_len > 0 {
+            s[..int_len].parse().map_err(|_| invalid())?
+        } else {
+            0
+        };
+        s = &s[int_len..];
+        let mut fraction = "";
+        if let Some(rest) = s.strip_prefix('.') {
+            let n = digits(rest);
+            fraction = &rest[..n];
+            s = &rest[n..];
+            if int_len == 0 && n == 0 {
+                return Err(invalid());
+            }
+        }
+        let unit_len = s
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(s.len());
+        if unit_len == 0 {
+            return Err(format!("time: missing unit in duration {}", go_quote(orig)));
+        }
+        let unit: i128 = match &s[..unit_len] {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            u => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {}",
+                    go_quote(u),
+                    go_quote(orig)
+                ));
+            }
+        };
+        s = &s[unit_len..];
+        let mut part = whole * unit;
+        // The fraction's digits beyond nanosecond precision are dropped, as in Go.
+        let mut scale = unit;
+        for d in fraction.bytes() {
+            scale /= 10;
+            part += i128::from(d - b'0') * scale;
+        }
+        total += part;
+        if total > i128::from(i64::MAX) {
+            return Err(invalid());
+        }
+    }
+    Ok(if neg { -total } else { total })
 }
 
 fn duration_from_ms(ms: f64) -> Option<Duration> {
@@ -135,6 +212,32 @@ mod tests {
         assert!(parse_duration("abc").is_err());
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn go_parse_duration_and_its_errors() {
+        assert_eq!(parse_go_duration("1m30s"), Ok(90_000_000_000));
+        assert_eq!(parse_go_duration("-1.5s"), Ok(-1_500_000_000));
+        assert_eq!(parse_go_duration(".5ms"), Ok(500_000));
+        assert_eq!(parse_go_duration("1h2m3.25s"), Ok(3_723_250_000_000));
+        assert_eq!(parse_go_duration("0"), Ok(0));
+        assert_eq!(parse_go_duration("+2µs"), Ok(2_000));
+        // k6 v1.1.0's messages for `-d abc`, `-d 5`, `-d 1d`.
+        assert_eq!(
+            parse_go_duration("abc"),
+            Err(r#"time: invalid duration "abc""#.into())
+        );
+        assert_eq!(
+            parse_go_duration("5"),
+            Err(r#"time: missing unit in duration "5""#.into())
+        );
+        assert_eq!(
+            parse_go_duration("1d"),
+            Err(r#"time: unknown unit "d" in duration "1d""#.into())
+        );
+        for bad in ["", "-", ".s", "1s.", "s", "9999999999999h"] {
+            assert!(parse_go_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

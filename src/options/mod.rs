@@ -149,6 +149,36 @@ fn get_u64(raw: &Layer, key: &str) -> Result<Option<u64>, ConfigError> {
     }
 }
 
+/// `vus` and `iterations` are int64 in k6: a negative value is a validation error of the
+/// scenario it makes (`the number of VUs must be more than 0`), not a type error.
+fn get_i64(raw: &Layer, key: &str) -> Result<Option<i64>, ConfigError> {
+    match raw.get(key) {
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+            _ => Err(ConfigError(format!(
+                "option '{key}' must be a whole number, got {n}"
+            ))),
+        },
+        Some(Value::String(s)) if s.trim().starts_with('-') => {
+            crate::go_strconv::parse_int(s.trim())
+                .map(Some)
+                .map_err(ConfigError)
+        }
+        _ => Ok(get_u64(raw, key)?.map(|v| v.min(i64::MAX as u64) as i64)),
+    }
+}
+
+/// The `duration` shortcut. A negative one (`-d -1s`) is refused as k6 refuses it, with the
+/// message of a zero duration.
+fn shortcut_duration(raw: &Layer) -> Result<Option<Duration>, ConfigError> {
+    if let Some(Value::String(s)) = raw.get("duration")
+        && duration::parse_go_duration(s.trim()).is_ok_and(|ns| ns < 0)
+    {
+        return Ok(Some(Duration::ZERO));
+    }
+    get_duration(raw, "duration")
+}
+
 fn get_duration(raw: &Layer, key: &str) -> Result<Option<Duration>, ConfigError> {
     match raw.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -182,9 +212,9 @@ pub const DEFAULT_TREND_STATS: [&str; 6] = ["avg", "min", "med", "max", "p(90)",
 impl Options {
     /// Validates and types the merged raw options.
     pub fn from_raw(raw: Layer) -> Result<Options, ConfigError> {
-        let vus = get_u64(&raw, "vus")?;
-        let duration = get_duration(&raw, "duration")?;
-        let iterations = get_u64(&raw, "iterations")?;
+        let vus = get_i64(&raw, "vus")?;
+        let duration = shortcut_duration(&raw)?;
+        let iterations = get_i64(&raw, "iterations")?;
         let stages = match raw.get("stages") {
             None | Some(Value::Null) => None,
             Some(v) => Some(scenarios::parse_stages(v).map_err(ConfigError)?),
@@ -594,21 +624,59 @@ pub fn comma_list(v: &str) -> Value {
 }
 
 /// `--stage 10s:5 --stage 20s:0` (or `K6_STAGES=10s:5,20s:0`) to the JSON stages array.
+/// k6's warning for `vus` without `duration`, `iterations`, `stages` or `scenarios`: one VU
+/// runs one iteration.
+pub fn ignored_vus_warning(raw: &Layer) -> Option<String> {
+    let set = |k: &str| match raw.get(k) {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(_) => true,
+    };
+    if ["duration", "iterations", "stages", "scenarios"]
+        .iter()
+        .any(|k| set(k))
+    {
+        return None;
+    }
+    let vus = get_i64(raw, "vus").ok().flatten()?;
+    (vus != 1).then(|| {
+        format!(
+            "`vus={vus}` option will be ignored, it only works in conjunction with `iterations`, `duration`, or `stages`"
+        )
+    })
+}
+
+/// `-s DURATION:TARGET` (repeatable, comma-separated) as k6 reads it: a stage needs a
+/// duration (Go syntax) and may leave the target out (the scenario's validation then says so,
+/// as in k6); syntax errors are flag errors, with k6's messages.
 pub fn stages_from_cli(items: &[String]) -> Result<Value, ConfigError> {
     let mut out = Vec::new();
-    for item in items.iter().flat_map(|s| s.split(',')) {
-        let item = item.trim();
-        if item.is_empty() {
-            continue;
+    for (i, item) in items
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .enumerate()
+    {
+        let (d, t) = item.split_once(':').unwrap_or((item, ""));
+        let mut stage = serde_json::Map::new();
+        if !d.is_empty() {
+            duration::parse_go_duration(d)
+                .map_err(|e| ConfigError(format!("error for stage {i}: {e}")))?;
+            stage.insert("duration".into(), json!(d));
         }
-        let (d, t) = item.split_once(':').unwrap_or((item, "0"));
-        duration::parse_duration(d)
-            .map_err(|e| ConfigError(format!("invalid stage {item:?}: {e}")))?;
-        let target: u64 = t
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError(format!("invalid stage {item:?}: target must be a number")))?;
-        out.push(json!({"duration": d, "target": target}));
+        if !t.is_empty() {
+            let target = crate::go_strconv::parse_int(t)
+                .map_err(|e| ConfigError(format!("error for stage {i}: {e}")))?;
+            stage.insert("target".into(), json!(target));
+        }
+        if d.is_empty() {
+            return Err(ConfigError(format!(
+                "stage {i} doesn't have a specified duration"
+            )));
+        }
+        out.push(Value::Object(stage));
     }
     Ok(Value::Array(out))
 }

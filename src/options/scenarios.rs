@@ -780,10 +780,15 @@ pub fn parse_stages(v: &Value) -> Result<Vec<Stage>, String> {
     holder.insert("stages".into(), v.clone());
     f.obj = &holder;
     let stages = f.stages("stages")?;
-    match f.errors.first() {
-        Some(e) => Err(e.clone()),
-        None => Ok(stages),
+    if f.errors.is_empty() {
+        return Ok(stages);
     }
+    // Only the `stages` shortcut comes here: k6 reports its problems as the default
+    // scenario's.
+    Err(format!(
+        "There were problems with the specified script configuration:\n\t- scenario default has configuration errors: {}",
+        f.errors.join(", ")
+    ))
 }
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -1164,9 +1169,9 @@ fn derived_values(sc: &ScenarioConfig) -> Map<String, Value> {
 
 /// k6's shortcut → scenario derivation (`lib/executor.DeriveScenariosFromShortcuts`).
 pub fn scenario_from_shortcuts(
-    vus: Option<u64>,
+    vus: Option<i64>,
     duration: Option<Duration>,
-    iterations: Option<u64>,
+    iterations: Option<i64>,
     stages: Option<Vec<Stage>>,
 ) -> Result<ScenarioConfig, String> {
     let base = |executor| ScenarioConfig {
@@ -1192,7 +1197,7 @@ pub fn scenario_from_shortcuts(
                     .into(),
             );
         }
-        if vus_v == 0 {
+        if vus_v <= 0 {
             return Err(invalid("the number of VUs must be more than 0".into()));
         }
         if iterations < vus_v {
@@ -1208,8 +1213,8 @@ pub fn scenario_from_shortcuts(
             )));
         }
         return Ok(base(ExecutorConfig::SharedIterations {
-            vus: vus_v,
-            iterations,
+            vus: vus_v as u64,
+            iterations: iterations as u64,
             max_duration: duration.unwrap_or(600 * SECOND),
         }));
     }
@@ -1226,7 +1231,7 @@ pub fn scenario_from_shortcuts(
                     .into(),
             );
         }
-        if vus_v == 0 {
+        if vus_v <= 0 {
             return Err(invalid("the number of VUs must be more than 0".into()));
         }
         if duration < SECOND {
@@ -1236,13 +1241,16 @@ pub fn scenario_from_shortcuts(
             )));
         }
         return Ok(base(ExecutorConfig::ConstantVus {
-            vus: vus_v,
+            vus: vus_v as u64,
             duration,
         }));
     }
     if let Some(stages) = stages.filter(|s| !s.is_empty()) {
+        if vus_v < 0 {
+            return Err(invalid("the number of start VUs can't be negative".into()));
+        }
         return Ok(base(ExecutorConfig::RampingVus {
-            start_vus: vus_v,
+            start_vus: vus_v as u64,
             stages,
             graceful_ramp_down: 30 * SECOND,
         }));

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::metrics::sample::SampleBatch;
 use crate::metrics::threshold_board::ThresholdBoard;
-use crate::output::writer_pool::{PoolReport, WriterPool, io_runtime};
+use crate::output::writer_pool::{PoolReport, StopClock, WriterPool, io_runtime};
 use crate::output::{Output, OutputContext, OutputReport};
 
 pub use config::ClickHouseConfig;
@@ -121,6 +121,11 @@ impl Output for ClickHouseOutput {
         }
         self.scratch.push(SampleChunk(batch.clone()));
         pool.submit(&mut self.scratch);
+    }
+
+    fn stop_clock(&self) -> Option<Arc<dyn StopClock>> {
+        let pool = self.pool.as_ref()?;
+        Some(pool.stop_clock(self.cfg.stop_timeout))
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {

@@ -322,10 +322,13 @@ impl Output for CsvOutput {
     }
 
     fn start(&mut self) -> anyhow::Result<()> {
+        // k6 v1.1.0: "could not create the 'csv' output: open /no/dir/x.csv: no such file or
+        // directory" (exit 255).
         let file = File::create(&self.cfg.file_name).map_err(|e| {
             anyhow::anyhow!(
-                "cannot create the csv output file {}: {e}",
-                self.cfg.file_name
+                "could not create the 'csv' output: open {}: {}",
+                self.cfg.file_name,
+                crate::go_strconv::os_error_text(&e)
             )
         })?;
         let buf = BufWriter::with_capacity(256 * 1024, file);

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::metrics::sample::SampleBatch;
-use crate::output::writer_pool::{PoolReport, WriterPool, io_runtime};
+use crate::output::writer_pool::{PoolReport, StopClock, WriterPool, io_runtime};
 use crate::output::{Output, OutputContext, OutputReport};
 
 pub use config::{ApiVersion, InfluxConfig};
@@ -101,6 +101,11 @@ impl Output for InfluxDbOutput {
                 pool.reject_unencodable(n, reason)
             });
         pool.submit(&mut self.scratch);
+    }
+
+    fn stop_clock(&self) -> Option<Arc<dyn StopClock>> {
+        let pool = self.pool.as_ref()?;
+        Some(pool.stop_clock(self.cfg.stop_timeout))
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {

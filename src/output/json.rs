@@ -202,8 +202,13 @@ impl Output for JsonOutput {
         let w: Box<dyn Write + Send> = if self.path == "-" {
             Box::new(BufWriter::new(std::io::stdout()))
         } else {
+            // k6's wording (exit 255): "open /no/such/dir/x.json: no such file or directory".
             let f = File::create(&self.path).map_err(|e| {
-                anyhow::anyhow!("cannot create the json output file {}: {e}", self.path)
+                anyhow::anyhow!(
+                    "open {}: {}",
+                    self.path,
+                    crate::go_strconv::os_error_text(&e)
+                )
             })?;
             if self.path.ends_with(".gz") {
                 Box::new(flate2::write::GzEncoder::new(

@@ -50,6 +50,12 @@ pub trait Output: Send {
     fn add_batch(&mut self, batch: &Arc<SampleBatch>);
     /// Flushes everything within `deadline` and reports what happened to every sample.
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport>;
+    /// For outputs that may wait on the network: how the runner starts their stop deadline
+    /// from its own thread when the test ends, so that the whole flush (the backlog the
+    /// output thread still has to hand over included) ends by then. Taken after `start`.
+    fn stop_clock(&self) -> Option<Arc<dyn writer_pool::StopClock>> {
+        None
+    }
 }
 
 pub mod clickhouse;

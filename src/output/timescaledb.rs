@@ -22,7 +22,9 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::metrics::sample::SampleBatch;
 use crate::metrics::threshold_board::ThresholdBoard;
-use crate::output::writer_pool::{PoolReport, Sink, WriteOutcome, WriterPool, io_runtime};
+use crate::output::writer_pool::{
+    PoolReport, Sink, StopClock, WriteOutcome, WriterPool, io_runtime,
+};
 use crate::output::{Output, OutputContext, OutputReport};
 
 pub use config::{TimescaleConfig, TlsMode};
@@ -290,6 +292,11 @@ impl Output for TimescaleDbOutput {
         };
         self.encoder.encode(batch, &mut self.scratch);
         pool.submit(&mut self.scratch);
+    }
+
+    fn stop_clock(&self) -> Option<Arc<dyn StopClock>> {
+        let pool = self.pool.as_ref()?;
+        Some(pool.stop_clock(self.cfg.stop_timeout))
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {

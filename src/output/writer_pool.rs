@@ -31,7 +31,13 @@
 //!
 //! Shutdown ([`WriterPool::shutdown`]) flushes the queue regardless of the interval and stops
 //! every retry, backoff and in-flight call at the deadline; whatever was not confirmed by then
-//! is counted as dropped.
+//! is counted as dropped. The deadline is hard for the whole flush: [`WriterPool::stop_clock`]
+//! lets the runner start it from its own thread the moment the test ends, while the output's
+//! thread may still be handing the pool its backlog (and would otherwise wait for room in a
+//! queue that a hung endpoint never drains); from then on nothing waits past it.
+//!
+//! Failed writes are logged while the test runs (k6's `Couldn't write stats`), at most once
+//! every [`ERROR_LOG_INTERVAL`] per output, with the number of failures not shown since.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
@@ -118,6 +124,11 @@ impl OverflowPolicy {
 }
 
 const DEFAULT_BLOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// At most one `Couldn't write stats` line per output this often: an endpoint that is down
+/// fails every call of every writer, and k6's one line per failed flush would bury the
+/// script's own logs.
+pub const ERROR_LOG_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Retries of `Retryable` outcomes: exponential backoff with full jitter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -313,10 +324,7 @@ impl Stats {
         if n == 0 {
             return;
         }
-        let first = self.rejected.fetch_add(n, Ordering::Relaxed) == 0;
-        if first {
-            tracing::warn!(samples = n, reason, "output rejected samples");
-        }
+        self.rejected.fetch_add(n, Ordering::Relaxed);
         add_reason(&self.rejected_reasons, reason, n);
     }
 
@@ -324,10 +332,7 @@ impl Stats {
         if n == 0 {
             return;
         }
-        let first = self.dropped.fetch_add(n, Ordering::Relaxed) == 0;
-        if first {
-            tracing::warn!(samples = n, reason, "output dropped samples");
-        }
+        self.dropped.fetch_add(n, Ordering::Relaxed);
         add_reason(&self.dropped_reasons, reason, n);
     }
 
@@ -360,11 +365,59 @@ struct Shared<R> {
     deadline_watch: tokio::sync::watch::Sender<Option<Instant>>,
     cfg: PoolConfig,
     stats: Stats,
+    errors: ErrorLog,
+}
+
+/// The rate-limited `Couldn't write stats` lines of one output.
+struct ErrorLog {
+    output: String,
+    /// When the last line was written, and the failures not shown since.
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl ErrorLog {
+    fn failed(&self, error: &str) {
+        let now = Instant::now();
+        let mut state = self.state.lock();
+        if state.0.is_some_and(|t| now < t + ERROR_LOG_INTERVAL) {
+            state.1 += 1;
+            return;
+        }
+        let not_shown = std::mem::take(&mut state.1);
+        state.0 = Some(now);
+        drop(state);
+        let not_shown = not_shown.to_string();
+        let mut fields = vec![("error", error), ("output", self.output.as_str())];
+        if not_shown != "0" {
+            fields.push(("failures_not_shown", not_shown.as_str()));
+        }
+        crate::js::console::log(
+            crate::js::console::Level::Error,
+            "Couldn't write stats",
+            &fields,
+        );
+    }
 }
 
 impl<R> Shared<R> {
     fn deadline(&self) -> Option<Instant> {
         self.queue.lock().deadline
+    }
+
+    /// Sets (or brings forward) the deadline of the flush and wakes every wait that must
+    /// respect it.
+    fn set_deadline(&self, at: Instant, closing: bool) -> Instant {
+        let mut q = self.queue.lock();
+        let at = q.deadline.map_or(at, |d| d.min(at));
+        q.deadline = Some(at);
+        q.closing |= closing;
+        self.deadline_watch.send_replace(Some(at));
+        drop(q);
+        self.has_work.notify_all();
+        self.has_room.notify_all();
+        let _g = self.wake_lock.lock();
+        self.wake.notify_all();
+        at
     }
 
     /// Sleeps until `until` or until shutdown begins, whichever is first.
@@ -430,6 +483,10 @@ impl<R: PoolRecord> WriterPool<R> {
             deadline_watch: tokio::sync::watch::Sender::new(None),
             cfg,
             stats: Stats::default(),
+            errors: ErrorLog {
+                output: name.to_string(),
+                state: Mutex::new((None, 0)),
+            },
         });
         let mut threads = Vec::with_capacity(shared.cfg.writers);
         for i in 0..shared.cfg.writers {
@@ -449,6 +506,15 @@ impl<R: PoolRecord> WriterPool<R> {
         &self.shared.cfg
     }
 
+    /// The handle through which the runner starts this pool's stop deadline
+    /// (`stop_timeout` after the end of the test) from its own thread.
+    pub fn stop_clock(&self, stop_timeout: Duration) -> Arc<dyn StopClock> {
+        Arc::new(PoolStopClock {
+            shared: self.shared.clone(),
+            stop_timeout,
+        })
+    }
+
     /// Queues `records` (draining the vector, which keeps its capacity for reuse). Never
     /// waits longer than the overflow policy allows; what does not fit is counted as dropped.
     pub fn submit(&self, records: &mut Vec<R>) {
@@ -460,17 +526,27 @@ impl<R: PoolRecord> WriterPool<R> {
         stats.produced.fetch_add(total, Ordering::Relaxed);
         let cap = self.shared.cfg.queue_capacity;
         let mut q = self.shared.queue.lock();
-        if q.closing {
+        let late = q.deadline.is_some_and(|d| Instant::now() >= d);
+        if q.closing || late {
             drop(q);
-            stats.drop_samples(total, "submitted after shutdown began");
+            let reason = if late {
+                "not written before the shutdown deadline"
+            } else {
+                "submitted after shutdown began"
+            };
+            stats.drop_samples(total, reason);
             records.clear();
             return;
         }
         if q.items.len() + records.len() > cap
             && let OverflowPolicy::Block(max_wait) = self.shared.cfg.overflow
         {
-            let until = Instant::now() + max_wait;
+            // Never past the stop deadline once the test has ended.
+            let mut until = Instant::now() + max_wait;
             while q.items.len() + records.len() > cap && !q.closing {
+                if let Some(d) = q.deadline {
+                    until = until.min(d);
+                }
                 if self.shared.has_room.wait_until(&mut q, until).timed_out() {
                     break;
                 }
@@ -511,23 +587,13 @@ impl<R: PoolRecord> WriterPool<R> {
         report_of(&self.shared.stats)
     }
 
-    /// Flushes the queue within `deadline`, stops the writers and reports.
+    /// Flushes the queue within `deadline` (or the stop clock's deadline, if earlier), stops
+    /// the writers and reports.
     pub fn shutdown(mut self, deadline: Duration) -> PoolReport {
-        {
-            let mut q = self.shared.queue.lock();
-            q.closing = true;
-            q.deadline = Some(Instant::now() + deadline);
-            self.shared.deadline_watch.send_replace(q.deadline);
-        }
-        self.shared.has_work.notify_all();
-        self.shared.has_room.notify_all();
-        {
-            let _g = self.shared.wake_lock.lock();
-            self.shared.wake.notify_all();
-        }
+        self.shared.set_deadline(Instant::now() + deadline, true);
         for t in self.threads.drain(..) {
             if t.join().is_err() {
-                tracing::error!("an output writer thread panicked");
+                crate::js::console::error("an output writer thread panicked");
             }
         }
         let stats = &self.shared.stats;
@@ -538,17 +604,8 @@ impl<R: PoolRecord> WriterPool<R> {
         stats.drop_samples(left, "not written before the shutdown deadline");
         let lost = stats.in_flight.swap(0, Ordering::Relaxed);
         stats.drop_samples(lost, "writer thread failed");
-        let report = report_of(stats);
-        if report.rejected > 0 || report.dropped > 0 {
-            tracing::warn!(
-                produced = report.produced,
-                written = report.written,
-                rejected = report.rejected,
-                dropped = report.dropped,
-                "output did not write every sample"
-            );
-        }
-        report
+        // The runner prints what was lost, with the reasons.
+        report_of(stats)
     }
 }
 
@@ -558,14 +615,7 @@ impl<R: PoolRecord> Drop for WriterPool<R> {
             return;
         }
         // Dropped without shutdown (error path): stop the writers without waiting for them.
-        let mut q = self.shared.queue.lock();
-        q.closing = true;
-        q.deadline = Some(Instant::now());
-        self.shared.deadline_watch.send_replace(q.deadline);
-        drop(q);
-        self.shared.has_work.notify_all();
-        self.shared.has_room.notify_all();
-        self.shared.wake.notify_all();
+        self.shared.set_deadline(Instant::now(), true);
     }
 }
 
@@ -592,6 +642,25 @@ fn report_of(stats: &Stats) -> PoolReport {
     }
 }
 
+/// Starts an output's stop deadline from another thread than the output's own.
+pub trait StopClock: Send + Sync {
+    /// The test ended: the output has until `cap` at the latest to write what it holds.
+    /// Returns the deadline it keeps, which may be earlier (its own stop timeout).
+    fn start(&self, cap: Instant) -> Instant;
+}
+
+struct PoolStopClock<R> {
+    shared: Arc<Shared<R>>,
+    stop_timeout: Duration,
+}
+
+impl<R: PoolRecord> StopClock for PoolStopClock<R> {
+    fn start(&self, cap: Instant) -> Instant {
+        self.shared
+            .set_deadline(cap.min(Instant::now() + self.stop_timeout), false)
+    }
+}
+
 /// Takes the next batch, waiting for a full batch, the flush interval or shutdown. `None` once
 /// the pool is closing and the queue is empty.
 fn next_batch<R>(shared: &Shared<R>, out: &mut Vec<R>) -> bool {
@@ -603,7 +672,9 @@ fn next_batch<R>(shared: &Shared<R>, out: &mut Vec<R>) -> bool {
             Some(t) => t.elapsed() >= cfg.flush_interval,
             None => false,
         };
-        if len >= cfg.max_batch || (len > 0 && (q.closing || due)) {
+        // Once the stop clock runs, partial batches go out at once.
+        let flushing = q.closing || q.deadline.is_some();
+        if len >= cfg.max_batch || (len > 0 && (flushing || due)) {
             let n = len.min(cfg.max_batch);
             out.extend(q.items.drain(..n));
             if q.items.is_empty() {
@@ -682,6 +753,18 @@ fn write_batch<S: Sink>(
         let outcome = outcome.unwrap_or_else(|_| {
             WriteOutcome::Retryable(format!("write timed out after {timeout:?}"))
         });
+        match &outcome {
+            WriteOutcome::Ok => {}
+            WriteOutcome::Rejected(r) => {
+                if let Some(first) = r.first() {
+                    shared.errors.failed(&first.reason);
+                }
+            }
+            WriteOutcome::RejectedCount { reason: e, .. }
+            | WriteOutcome::Retryable(e)
+            | WriteOutcome::InvalidBatch(e)
+            | WriteOutcome::Fatal(e) => shared.errors.failed(e),
+        }
         match outcome {
             WriteOutcome::Ok => stats.write(weight_of(part)),
             WriteOutcome::Rejected(rejections) => {

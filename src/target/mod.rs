@@ -22,6 +22,7 @@ mod response_headers;
 mod routes;
 mod server;
 mod status;
+mod stress;
 mod tls;
 mod websocket;
 

@@ -99,6 +99,14 @@ const INDEX_HTML: &str = r#"<!DOCTYPE html>
 <ul>
 <li>/reset closes the connection with a TCP reset and no response</li>
 <li><a href="/close">/close</a> responds with <code>Connection: close</code></li>
+<li>/keepalive-close responds keeping the connection open, then closes it (FIN, no response) when the next request comes on it</li>
+<li>/hang never answers</li>
+</ul>
+<h2>Limits</h2>
+<ul>
+<li><a href="/many-headers/200">/many-headers/{n}</a> n extra header lines</li>
+<li><a href="/big-headers/512">/big-headers/{kib}</a> a header block of about kib KiB</li>
+<li>/big-body/{bytes} that many zero bytes, streamed with a Content-Length (at most 4 GiB)</li>
 </ul>
 </body>
 </html>

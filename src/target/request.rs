@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use bytes::Bytes;
 use hyper::header::{self, HeaderMap, HeaderName};
@@ -36,6 +37,8 @@ pub(crate) struct ConnContext {
     pub(crate) peer: SocketAddr,
     pub(crate) reset: Arc<ResetSwitch>,
     pub(crate) shared: Arc<SharedState>,
+    /// Set by `/keepalive-close`: the next request on this connection closes it unanswered.
+    pub(crate) close_next: AtomicBool,
 }
 
 /// A request whose body has been read in full.

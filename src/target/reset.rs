@@ -1,5 +1,6 @@
 //! Connection resets on request: `/reset` must drop the TCP connection with an RST and no response bytes,
-//! which is what a client sees when a server crashes mid-request.
+//! which is what a client sees when a server crashes mid-request. `/keepalive-close` uses the same switch to
+//! close a connection with a plain FIN and no response.
 
 use std::io;
 use std::pin::Pin;
@@ -15,6 +16,8 @@ use tokio::sync::Notify;
 #[derive(Debug, Default)]
 pub(crate) struct ResetSwitch {
     requested: AtomicBool,
+    /// Close with a FIN instead of an RST (`/keepalive-close`).
+    graceful: AtomicBool,
     notify: Notify,
 }
 
@@ -23,6 +26,16 @@ impl ResetSwitch {
     pub(crate) fn request(&self) {
         self.requested.store(true, Ordering::Release);
         self.notify.notify_one();
+    }
+
+    /// Marks the connection to be closed without a response, with an ordinary FIN.
+    pub(crate) fn request_close(&self) {
+        self.graceful.store(true, Ordering::Release);
+        self.request();
+    }
+
+    fn is_graceful(&self) -> bool {
+        self.graceful.load(Ordering::Acquire)
     }
 
     pub(crate) fn is_requested(&self) -> bool {
@@ -107,7 +120,7 @@ impl AsyncWrite for ResettableStream {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // A FIN before the RST would let the client see a clean EOF instead of a reset.
-        if self.switch.is_requested() {
+        if self.switch.is_requested() && !self.switch.is_graceful() {
             return Poll::Ready(Ok(()));
         }
         Pin::new(&mut self.inner).poll_shutdown(cx)
@@ -116,7 +129,7 @@ impl AsyncWrite for ResettableStream {
 
 impl Drop for ResettableStream {
     fn drop(&mut self) {
-        if self.switch.is_requested() {
+        if self.switch.is_requested() && !self.switch.is_graceful() {
             // Best effort: if it fails the client still sees the connection close without a response.
             let _ = self.inner.set_zero_linger();
         }

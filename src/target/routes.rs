@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
@@ -21,6 +22,7 @@ use super::response::{self, ResetRequested, ResponseBody};
 use super::response_headers;
 use super::status;
 use super::websocket;
+use super::stress;
 
 /// Largest request body the target reads; echoing more than this is not a useful load test.
 const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
@@ -50,6 +52,10 @@ pub(crate) async fn handle(
     };
     if parts.uri.path() == "/reset" {
         ctx.reset.request();
+        return Err(ResetRequested);
+    }
+    if ctx.close_next.load(Ordering::Acquire) {
+        ctx.reset.request_close();
         return Err(ResetRequested);
     }
     let version = parts.version;
@@ -175,6 +181,11 @@ async fn route(req: &Req) -> Response<ResponseBody> {
         ["brotli"] => compression::compressed_echo(req, Encoding::Brotli),
         ["zstd"] => compression::compressed_echo(req, Encoding::Zstd),
         ["close"] => echo::echo(req, EchoFields::Get).await,
+        ["keepalive-close"] => stress::keepalive_close(req).await,
+        ["hang"] => stress::hang().await,
+        ["many-headers", n] => stress::many_headers(n),
+        ["big-headers", kib] => stress::big_headers(kib),
+        ["big-body", bytes] => stress::big_body(bytes),
         _ => response::not_found(),
     }
 }

@@ -155,6 +155,7 @@ impl Connection {
             peer,
             reset,
             shared: self.shared.clone(),
+            close_next: Default::default(),
         });
         match self.acceptor.take() {
             None => self.drive(TokioIo::new(io), ctx).await,

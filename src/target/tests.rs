@@ -914,3 +914,118 @@ fn tls_config_errors_are_reported_not_panicked() {
     });
     assert!(result.is_err());
 }
+
+/// Reads one response head and its `Content-Length` body from a raw keep-alive connection.
+async fn read_response(stream: &mut TcpStream) -> std::io::Result<String> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        raw.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&raw).to_string();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")?
+                        .parse()
+                        .ok()
+                })
+                .unwrap_or(0usize);
+            if body.len() >= length {
+                return Ok(text);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn keepalive_close_closes_the_connection_under_the_next_request() -> TestResult {
+    let target = plain_target();
+    let mut stream = TcpStream::connect(target.local_addr()).await?;
+    stream
+        .write_all(b"GET /keepalive-close HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await?;
+    let first = read_response(&mut stream).await?;
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(
+        !first.to_ascii_lowercase().contains("connection: close"),
+        "{first}"
+    );
+    stream
+        .write_all(b"GET /get HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await?;
+    // A clean EOF (FIN), no response bytes and no reset.
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).await?;
+    assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+    // Other connections are served as usual.
+    assert_eq!(
+        get(target.local_addr(), "/get").await?.status,
+        StatusCode::OK
+    );
+    Ok(())
+}
+
+/// `GET path` with `Connection: close`, read to the end on a raw socket (hyper's client
+/// refuses more than 100 header lines).
+async fn raw_get(addr: SocketAddr, path: &str) -> std::io::Result<(String, usize)> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |p| p + 4);
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
+    Ok((head, raw.len() - head_end))
+}
+
+#[tokio::test]
+async fn limit_endpoints_have_the_requested_sizes() -> TestResult {
+    let target = plain_target();
+    let addr = target.local_addr();
+    let (head, _) = raw_get(addr, "/many-headers/1000").await?;
+    assert_eq!(
+        head.lines().filter(|l| l.starts_with("x-header-")).count(),
+        1000
+    );
+    let (head, _) = raw_get(addr, "/big-headers/512").await?;
+    let block: usize = head
+        .lines()
+        .filter(|l| l.starts_with("x-big-"))
+        .map(|l| l.len() + 2)
+        .sum();
+    assert!((512 * 1024 - 1000..=512 * 1024).contains(&block), "{block}");
+    let (head, body) = raw_get(addr, "/big-body/3000000").await?;
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-length: 3000000"),
+        "{head}"
+    );
+    assert_eq!(body, 3_000_000);
+    Ok(())
+}
+
+#[tokio::test]
+async fn hang_never_answers() -> TestResult {
+    let target = plain_target();
+    let mut stream = TcpStream::connect(target.local_addr()).await?;
+    stream
+        .write_all(b"GET /hang HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await?;
+    let mut buf = [0u8; 16];
+    let read =
+        tokio::time::timeout(std::time::Duration::from_millis(500), stream.read(&mut buf)).await;
+    assert!(read.is_err(), "answered: {read:?}");
+    Ok(())
+}

@@ -1325,6 +1325,8 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                 key,
                 request,
                 timeout: spec.timeout,
+                // `--http-debug=full` prints the body, so it is kept then.
+                discard_body: spec.response_type == ResponseType::None && debug_full != Some(true),
             },
             signal.clone(),
         );
@@ -1593,21 +1595,23 @@ struct ResponseObject {
 type Getter = fn(&ResponseData, &mut Context) -> JsResult<JsValue>;
 
 fn header_object(headers: &hyper::HeaderMap, ctx: &mut Context) -> JsObject {
-    let mut merged: Vec<(String, String)> = Vec::with_capacity(headers.keys_len());
-    for (k, v) in headers {
-        let name = canonical_header(k.as_str());
-        let val = String::from_utf8_lossy(v.as_bytes());
-        match merged.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, existing)) => {
-                existing.push_str(", ");
-                existing.push_str(&val);
-            }
-            None => merged.push((name, val.into_owned())),
-        }
-    }
     let mut o = ObjectInitializer::new(ctx);
-    for (k, v) in merged {
-        o.property(JsString::from(k), JsString::from(v), ALL);
+    // One property per name, its values joined as Go's `Header` does. Linear: a response may
+    // carry tens of thousands of header lines (Go reads up to 10 MiB of them).
+    let mut joined = String::new();
+    for name in headers.keys() {
+        joined.clear();
+        for (i, v) in headers.get_all(name).iter().enumerate() {
+            if i > 0 {
+                joined.push_str(", ");
+            }
+            joined.push_str(&String::from_utf8_lossy(v.as_bytes()));
+        }
+        o.property(
+            JsString::from(canonical_header(name.as_str())),
+            JsString::from(joined.as_str()),
+            ALL,
+        );
     }
     o.build()
 }
