@@ -3,6 +3,7 @@
 //! (config file < script < environment < flags) into one typed [`Options`].
 
 pub mod duration;
+pub mod execution_segment;
 pub mod scenarios;
 
 use std::collections::BTreeMap;
