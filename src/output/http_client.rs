@@ -51,13 +51,8 @@ pub fn http_client(insecure: bool, client_cert: Option<ClientCert>) -> anyhow::R
         tls.dangerous()
             .with_custom_certificate_verifier(Arc::new(crate::tls::AcceptAnyServerCert(provider)))
     } else {
-        let mut roots = rustls::RootCertStore::empty();
-        // No system roots: plain HTTP still works; HTTPS fails with a clear error.
-        let native = rustls_native_certs::load_native_certs();
-        for e in &native.errors {
-            tracing::debug!("system root certificates: {e}");
-        }
-        roots.add_parsable_certificates(native.certs);
+        // The same trust as k6/http and module downloads: SSL_CERT_FILE/SSL_CERT_DIR, then the system.
+        let roots = crate::tls::system_roots();
         tls.with_root_certificates(roots)
     };
     let tls = match client_cert {

@@ -39,9 +39,7 @@ fn tls_connector(mode: TlsMode) -> anyhow::Result<MakeRustlsConnect> {
         .with_safe_default_protocol_versions()
         .map_err(|e| anyhow::anyhow!("TLS setup failed: {e}"))?;
     let config = if mode == TlsMode::Verify {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-        builder.with_root_certificates(roots).with_no_client_auth()
+        builder.with_root_certificates(crate::tls::system_roots()).with_no_client_auth()
     } else {
         builder
             .dangerous()
