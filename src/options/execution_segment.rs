@@ -539,6 +539,12 @@ pub struct Stripe {
     lcd: i64,
 }
 
+impl Default for Stripe {
+    fn default() -> Self {
+        Stripe::full()
+    }
+}
+
 impl Stripe {
     fn new(offsets: &[i64], lcd: i64) -> Stripe {
         let mut within_cycle = Vec::with_capacity(offsets.len().saturating_sub(1));
@@ -573,6 +579,11 @@ impl Stripe {
             })
             .collect();
         (self.start, offsets, self.lcd)
+    }
+
+    /// Every element is this segment's.
+    pub fn is_full(&self) -> bool {
+        self.lcd == 1
     }
 
     /// The whole test's index of this segment's `n`-th element.
