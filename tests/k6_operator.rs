@@ -170,3 +170,40 @@ fn three_runners_do_the_whole_test_once() {
 fn four_runners_do_the_whole_test_once() {
     check_whole_test_once(4);
 }
+
+/// The initializer's `k6 inspect --execution-requirements <archive>`: k6-operator parses the
+/// whole log as JSON, so stdout must be JSON only. k6 v1.1.0 printed, for this script
+/// (`k6 inspect --execution-requirements th.js`), the consolidated options with the
+/// thresholds in Go's escaping, then `"totalDuration": "40s"` and `"maxVUs": 3`.
+#[test]
+fn inspect_execution_requirements_as_k6() {
+    let ws = Workspace::new();
+    let script = ws.write(
+        "th.js",
+        "export const options = { vus: 3, duration: '10s', thresholds: { http_req_duration: ['p(95)<200', {threshold: 'avg<100', abortOnFail: true}] } };\nexport default function () {}\n",
+    );
+    let r = rk6(
+        ws.dir.path(),
+        &[
+            "inspect",
+            "--execution-requirements",
+            &script.display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(r#""p(95)\u003c200""#), "{}", r.stdout);
+    let v: Value = serde_json::from_str(&r.stdout).expect("pure JSON on stdout");
+    assert_eq!(v["totalDuration"], "40s");
+    assert_eq!(v["maxVUs"], 3);
+    assert_eq!(v["scenarios"]["default"]["executor"], "constant-vus");
+    assert_eq!(v["scenarios"]["default"]["vus"], 3);
+    assert_eq!(v["summaryTrendStats"][5], "p(95)");
+    assert_eq!(v["systemTags"][0], "check");
+    assert_eq!(
+        v["thresholds"]["http_req_duration"][1],
+        serde_json::json!({"threshold": "avg<100", "abortOnFail": true, "delayAbortEval": null})
+    );
+    let keys: Vec<&String> = v.as_object().expect("an object").keys().collect();
+    assert_eq!(keys[keys.len() - 2..], ["totalDuration", "maxVUs"]);
+}
