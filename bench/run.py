@@ -29,6 +29,7 @@ REPS_BIG = int(os.environ.get("REPS_BIG", "1"))
 ONLY = [w for w in os.environ.get("ONLY", "").split(",") if w]
 NGINX = "http://127.0.0.1:18081/"
 DELAY_TARGET = "http://127.0.0.1:18082"
+WS_TARGET = "ws://127.0.0.1:18082"
 
 os.makedirs(WORK, exist_ok=True)
 
@@ -170,6 +171,19 @@ if want("arrival"):
                                  "cpu_s": med([r["cpu_s"] for r in rs])}
                           for tool, rs in runs.items()}
 
+if want("ws"):
+    for name, script in (("ws", "ws_hold.js"), ("wsapi", "ws_api_hold.js")):
+        log(f"{name}: 200 VUs each holding a WebSocket 30 s, a message every 100 ms echoed ({script})")
+        runs = both(name, script, {"VUS": 200, "HOLD_S": 30, "INTERVAL_MS": 100, "TARGET": WS_TARGET}, REPS)
+
+        def per_msg(r):
+            n = (metric(r, "ws_msgs_sent", "count") or 0) + (metric(r, "ws_msgs_received", "count") or 0)
+            return r["cpu_s"] / n * 1e6 if r["rc"] == 0 and n else None
+        results[name] = {tool: {"rss_mb": med([r["rss_mb"] for r in rs]), "cpu_s": med([r["cpu_s"] for r in rs]),
+                                "us_per_msg": med([per_msg(r) for r in rs]),
+                                "msgs": med([metric(r, "ws_msgs_received", "count") for r in rs])}
+                         for tool, rs in runs.items()}
+
 if want("pipeline"):
     log("pipeline: MetricsEngine ingest, no output")
     outs = []
@@ -259,6 +273,16 @@ if "arrival" in results:
                                                  else r["rk6"]["iterations"] >= 0.99 * 20000)))
     rows.append(("  CPU (s) at 2000 requests/s", fmt(r["rk6"]["cpu_s"], ".2f"), fmt(r["k6"]["cpu_s"], ".2f"), "",
                  fmt(ratio(r["rk6"]["cpu_s"], r["k6"]["cpu_s"]), ".2f") + "×", "", ""))
+
+for name, api in (("ws", "k6/ws"), ("wsapi", "experimental/websockets")):
+    if name in results:
+        r = results[name]
+        rows.append((f"WebSockets ({api}), 200 VUs × 30 s: MB per VU (peak RSS / 200)",
+                     fmt(r["rk6"]["rss_mb"] and r["rk6"]["rss_mb"] / 200, ".3f"),
+                     fmt(r["k6"]["rss_mb"] and r["k6"]["rss_mb"] / 200, ".3f"), "",
+                     fmt(ratio(r["rk6"]["rss_mb"], r["k6"]["rss_mb"]), ".2f") + "×", "", ""))
+        rows.append(("  CPU per message sent or received (µs)", fmt(r["rk6"]["us_per_msg"]), fmt(r["k6"]["us_per_msg"]),
+                     "", fmt(ratio(r["rk6"]["us_per_msg"], r["k6"]["us_per_msg"]), ".2f") + "×", "", ""))
 
 print(f"\nrk6 benchmark, {results['date']}, median of {REPS} (500k run: {REPS_BIG}); results in {out}\n")
 print("| Measure | rk6 | k6 v1.1.0 | wrk | rk6 ratio | Target | |")

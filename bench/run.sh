@@ -2,7 +2,7 @@
 # bench/run.sh : builds rk6 (release), starts the targets (nginx on 127.0.0.1:18081, CPU 1;
 # rk6's embedded target on 127.0.0.1:18082, CPU 1, for the fixed-delay workload) and runs
 # bench/run.py, which measures rk6 and k6 side by side and prints the ratios table.
-#   REPS=3 REPS_BIG=1 ONLY=rps,rps500k,vus,startup,delay,arrival,pipeline bench/run.sh
+#   REPS=3 REPS_BIG=1 ONLY=rps,rps500k,vus,startup,delay,arrival,ws,pipeline bench/run.sh
 # Needs: nginx (apt-get install -y nginx-light), wrk, k6 at /opt/k6/bin/k6 (or K6=...).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)

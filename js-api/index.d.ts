@@ -11,3 +11,5 @@
 /// <reference path="./k6-html.d.ts" />
 /// <reference path="./k6-options.d.ts" />
 /// <reference path="./k6-x-kv.d.ts" />
+/// <reference path="./k6-ws.d.ts" />
+/// <reference path="./k6-experimental-websockets.d.ts" />

@@ -14,7 +14,6 @@ use std::net::TcpStream;
 
 use common::*;
 use http_support::*;
-use rk6::target::{TargetConfig, TlsFiles, spawn_background};
 
 const REUSE: &str = r#"
 import http from 'k6/http';
@@ -57,36 +56,6 @@ fn connections_are_reused_per_vu_unless_disabled() {
             .filter(|&&v| v > 0.0)
             .count();
         assert_eq!(opened, connects, "{flag}");
-    }
-}
-
-struct TlsTarget {
-    _dir: tempfile::TempDir,
-    cert: std::path::PathBuf,
-    target: rk6::target::BackgroundTarget,
-}
-
-/// The embedded target over HTTPS with a self-signed certificate for localhost and 127.0.0.1.
-fn tls_target() -> TlsTarget {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .expect("certificate");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let files = TlsFiles {
-        cert_pem: dir.path().join("cert.pem"),
-        key_pem: dir.path().join("key.pem"),
-    };
-    std::fs::write(&files.cert_pem, certified.cert.pem()).expect("write cert");
-    std::fs::write(&files.key_pem, certified.signing_key.serialize_pem()).expect("write key");
-    let target = spawn_background(TargetConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        tls: Some(files.clone()),
-    })
-    .expect("the TLS target starts");
-    TlsTarget {
-        cert: files.cert_pem,
-        _dir: dir,
-        target,
     }
 }
 

@@ -65,6 +65,15 @@ const NOT_RUNTIME_OBJECTS: &[(&str, &str)] = &[
     ("k6/x/kv.PrefixOptions", "method options"),
     ("k6/x/kv.BackupOptions", "method options"),
     ("k6/x/kv.RestoreOptions", "method options"),
+    ("k6/ws.Params", "argument of connect()"),
+    (
+        "k6/experimental/websockets.Params",
+        "argument of new WebSocket()",
+    ),
+    (
+        "k6/experimental/websockets.BlobOptions",
+        "argument of new Blob()",
+    ),
     (
         "global.RK6HmacKeyGenParams",
         "WebCrypto algorithm parameters",

@@ -40,13 +40,22 @@ pub struct ApiState {
 /// The running server; dropping it stops accepting connections.
 pub struct ApiServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Signalled once the connections open at stop time have been answered (or given up on).
+    drained: Option<std::sync::mpsc::Receiver<()>>,
     pub local_addr: std::net::SocketAddr,
 }
+
+/// How long the end of the run waits for API requests already being answered: a `PATCH
+/// /v1/status` that unpauses a short test must still get its reply before the process exits.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Drop for ApiServer {
     fn drop(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
+        }
+        if let Some(drained) = self.drained.take() {
+            let _ = drained.recv_timeout(DRAIN_TIMEOUT + Duration::from_millis(200));
         }
     }
 }
@@ -76,29 +85,38 @@ pub fn start(
             .map_err(|e| format!("listen tcp {addr}: {e}"))?
     };
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (drained_tx, drained_rx) = std::sync::mpsc::channel::<()>();
     let state = Arc::new(state);
     rt.spawn(async move {
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         loop {
             tokio::select! {
                 _ = &mut stop_rx => break,
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
                     let state = state.clone();
+                    let svc = service_fn(move |req| {
+                        let state = state.clone();
+                        async move { Ok::<_, Infallible>(handle(req, state).await) }
+                    });
+                    let conn = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .into_owned();
+                    let conn = graceful.watch(conn);
                     tokio::spawn(async move {
-                        let svc = service_fn(move |req| {
-                            let state = state.clone();
-                            async move { Ok::<_, Infallible>(handle(req, state).await) }
-                        });
-                        let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                            .serve_connection(TokioIo::new(stream), svc)
-                            .await;
+                        let _ = conn.await;
                     });
                 }
             }
         }
+        drop(listener);
+        // Idle keep-alive connections close at once; requests in flight finish first.
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+        let _ = drained_tx.send(());
     });
     Ok(ApiServer {
         stop: Some(stop_tx),
+        drained: Some(drained_rx),
         local_addr,
     })
 }

@@ -16,3 +16,4 @@ pub mod rate_limit;
 pub mod timed_io;
 pub mod transport;
 pub mod url;
+pub mod websocket;

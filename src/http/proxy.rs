@@ -81,6 +81,15 @@ pub fn from_env() -> &'static ProxyConfig {
     CONFIG.get_or_init(|| ProxyConfig::from_vars(|k| std::env::var(k).ok()))
 }
 
+/// The environment's proxy for a connection to `host:port` (`https` picks `HTTPS_PROXY`), as
+/// Go's `http.ProxyFromEnvironment` picks it, refused when rk6 cannot speak to it.
+pub fn for_target(https: bool, host: &str, port: u16) -> Result<Option<&'static Proxy>, String> {
+    match from_env().proxy_for(https, host, port)? {
+        Some(p) => p.check_supported().map(|()| Some(p)),
+        None => Ok(None),
+    }
+}
+
 impl ProxyConfig {
     /// From variables looked up by `get` (the process environment in [`from_env`]).
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> ProxyConfig {

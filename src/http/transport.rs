@@ -35,6 +35,8 @@ pub struct TransportConfig {
     /// took ~35 ms, twice per run (the options pass and the test), in tests that never
     /// use TLS.
     tls: std::sync::OnceLock<Arc<rustls::ClientConfig>>,
+    /// The same settings offering only HTTP/1.1 (WebSocket handshakes), built on first use.
+    tls_http1: std::sync::OnceLock<Arc<rustls::ClientConfig>>,
     insecure: bool,
     tls_options: crate::tls::TlsOptions,
     pub hosts: Hosts,
@@ -62,6 +64,7 @@ impl TransportConfig {
         let hosts = Hosts::new(options.hosts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(Arc::new(TransportConfig {
             tls: std::sync::OnceLock::new(),
+            tls_http1: std::sync::OnceLock::new(),
             insecure: options.insecure_skip_tls_verify,
             tls_options: options.tls.clone(),
             hosts,
@@ -87,6 +90,17 @@ impl TransportConfig {
                             .with_no_client_auth()
                     }),
                 )
+            })
+            .clone()
+    }
+
+    /// The TLS client settings with ALPN `http/1.1` only, as k6 dials WebSockets.
+    pub fn tls_http1(&self) -> Arc<rustls::ClientConfig> {
+        self.tls_http1
+            .get_or_init(|| {
+                let mut tls = (*self.tls()).clone();
+                tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+                Arc::new(tls)
             })
             .clone()
     }
@@ -399,7 +413,7 @@ fn lookup_prefix(target: &str) -> String {
 
 /// Every address of the host, in the resolver's order (the dialer tries them in turn),
 /// refusing blocked host names and blacklisted addresses as k6's dialer does.
-async fn resolve(
+pub(crate) async fn resolve(
     host: &str,
     port: u16,
     cfg: &TransportConfig,
@@ -493,7 +507,7 @@ fn cipher_suite_name(s: rustls::CipherSuite) -> &'static str {
 /// Dials the addresses in turn until one answers, within one dial timeout for all, as Go's
 /// dialer does: `localhost` may resolve to `::1` first while the server listens on
 /// 127.0.0.1 only. All failing gives the first address's error.
-async fn dial(
+pub(crate) async fn dial(
     addrs: &[SocketAddr],
     local_ip: Option<std::net::IpAddr>,
 ) -> Result<(TcpStream, SocketAddr), HttpError> {
@@ -547,12 +561,7 @@ async fn connect(
 ) -> Result<Connected, (HttpError, Timings)> {
     let mut timings = Timings::default();
     // The environment's proxy, chosen as Go's `ProxyFromEnvironment` chooses it.
-    let proxy = super::proxy::from_env()
-        .proxy_for(key.https, &key.host, key.port)
-        .and_then(|p| match p {
-            Some(p) => p.check_supported().map(|()| Some(p)),
-            None => Ok(None),
-        })
+    let proxy = super::proxy::for_target(key.https, &key.host, key.port)
         .map_err(|e| (HttpError::new(errors::GENERIC, e), Timings::default()))?;
     let (dial_host, dial_port) = proxy
         .map(super::proxy::Proxy::address)

@@ -15,3 +15,4 @@ pub mod stack;
 pub mod typescript;
 pub mod util;
 pub mod vu;
+pub mod websocket;

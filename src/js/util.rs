@@ -70,6 +70,15 @@ pub fn define_ro(
 
 pub const ALL: Attribute = Attribute::all();
 
+/// A property key as a string (`None` for symbols), as Go's `Object.Keys()` lists it.
+pub fn key_name(key: &boa_engine::property::PropertyKey) -> Option<String> {
+    match key {
+        boa_engine::property::PropertyKey::String(s) => Some(s.to_std_string_escaped()),
+        boa_engine::property::PropertyKey::Index(i) => Some(i.get().to_string()),
+        boa_engine::property::PropertyKey::Symbol(_) => None,
+    }
+}
+
 /// Plain string-keyed entries of an object (own enumerable properties), values as strings.
 /// Tag pairs as samples carry them.
 pub type TagPairs = Vec<(Arc<str>, Arc<str>)>;
@@ -84,11 +93,7 @@ pub fn tag_entries(v: &JsValue, ctx: &mut Context) -> JsResult<Result<TagPairs, 
     let keys = obj.own_property_keys(ctx)?;
     let mut out = Vec::with_capacity(keys.len());
     for k in keys {
-        let key = match &k {
-            boa_engine::property::PropertyKey::String(s) => s.to_std_string_escaped(),
-            boa_engine::property::PropertyKey::Index(i) => i.get().to_string(),
-            boa_engine::property::PropertyKey::Symbol(_) => continue,
-        };
+        let Some(key) = key_name(&k) else { continue };
         let val = obj.get(k, ctx)?;
         if !(val.is_string() || val.is_boolean() || val.is_number()) {
             return Ok(Err(format!(

@@ -575,7 +575,7 @@ pub fn summary_error(error: &str) {
 }
 
 /// Go's name for the type of an exported JS value, as k6's messages show it.
-fn go_type_name(v: &JsValue) -> &'static str {
+pub(crate) fn go_type_name(v: &JsValue) -> &'static str {
     if v.is_undefined() || v.is_null() {
         "<nil>"
     } else if let Some(n) = v.as_number() {

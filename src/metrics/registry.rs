@@ -267,6 +267,17 @@ pub struct BuiltinMetrics {
     pub http_req_sending: MetricRef,
     pub http_req_waiting: MetricRef,
     pub http_req_receiving: MetricRef,
+    pub ws: WsMetrics,
+}
+
+/// k6's WebSocket metrics (`k6/ws`, `k6/experimental/websockets`).
+pub struct WsMetrics {
+    pub sessions: MetricRef,
+    pub connecting: MetricRef,
+    pub session_duration: MetricRef,
+    pub msgs_sent: MetricRef,
+    pub msgs_received: MetricRef,
+    pub ping: MetricRef,
 }
 
 impl BuiltinMetrics {
@@ -292,6 +303,14 @@ impl BuiltinMetrics {
             http_req_sending: r.register("http_req_sending", Trend, Time)?,
             http_req_waiting: r.register("http_req_waiting", Trend, Time)?,
             http_req_receiving: r.register("http_req_receiving", Trend, Time)?,
+            ws: WsMetrics {
+                sessions: r.register("ws_sessions", Counter, Default)?,
+                connecting: r.register("ws_connecting", Trend, Time)?,
+                session_duration: r.register("ws_session_duration", Trend, Time)?,
+                msgs_sent: r.register("ws_msgs_sent", Counter, Default)?,
+                msgs_received: r.register("ws_msgs_received", Counter, Default)?,
+                ping: r.register("ws_ping", Trend, Time)?,
+            },
         })
     }
 }

@@ -21,6 +21,7 @@ mod routes;
 mod server;
 mod status;
 mod tls;
+mod websocket;
 
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,7 @@ pub(crate) struct SharedState {
     pub(crate) tls: bool,
     pub(crate) local_addr: SocketAddr,
     pub(crate) digest: DigestKeys,
+    pub(crate) rooms: Arc<super::websocket::Rooms>,
 }
 
 impl SharedState {
@@ -25,6 +26,7 @@ impl SharedState {
             tls,
             local_addr,
             digest: DigestKeys::random(),
+            rooms: Arc::default(),
         }
     }
 }

@@ -20,6 +20,7 @@ use super::request::{ConnContext, Req, decode_segment};
 use super::response::{self, ResetRequested, ResponseBody};
 use super::response_headers;
 use super::status;
+use super::websocket;
 
 /// Largest request body the target reads; echoing more than this is not a useful load test.
 const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
@@ -31,7 +32,8 @@ pub(crate) async fn handle(
     ctx: Arc<ConnContext>,
     request: Request<Incoming>,
 ) -> Result<Response<ResponseBody>, ResetRequested> {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let mut upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
     let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(err) if err.is::<http_body_util::LengthLimitError>() => {
@@ -57,6 +59,8 @@ pub(crate) async fn handle(
     };
     let mut response = if req.method == Method::OPTIONS {
         preflight(&req)
+    } else if let Some(response) = websocket::route(&req, &mut upgrade) {
+        response
     } else {
         route(&req).await
     };

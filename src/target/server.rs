@@ -179,7 +179,7 @@ impl Connection {
     {
         let service_ctx = ctx.clone();
         let service = service_fn(move |req| routes::handle(service_ctx.clone(), req));
-        let conn = self.builder.serve_connection(io, service);
+        let conn = self.builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);
         tokio::select! {
             // Errors here are client-side protocol errors or disconnects; a load target stays quiet about them.

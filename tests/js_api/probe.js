@@ -3,8 +3,8 @@
 // members of each kind of object the API hands out (responses, selections, kv results...),
 // named after the declared type that describes them. Logs one line `PROBE <json>`.
 //
-// Runs unchanged on k6 v1.1.0 with the `k6/x/kv` import and the KV part removed (which is how
-// the declarations were compared with k6's own runtime).
+// Runs unchanged on k6 v1.1.0 with the `k6/x/kv` and `k6/websockets` imports and the KV part
+// removed (which is how the declarations were compared with k6's own runtime).
 import * as k6 from 'k6';
 import * as k6crypto from 'k6/crypto';
 import * as k6data from 'k6/data';
@@ -15,6 +15,9 @@ import * as k6http from 'k6/http';
 import * as k6metrics from 'k6/metrics';
 import * as k6timers from 'k6/timers';
 import * as k6kv from 'k6/x/kv';
+import * as k6ws from 'k6/ws';
+import * as k6expws from 'k6/experimental/websockets';
+import * as k6websockets from 'k6/websockets';
 
 const BASE = __ENV.BASE_URL;
 
@@ -29,6 +32,9 @@ const MODULES = {
   'k6/metrics': k6metrics,
   'k6/timers': k6timers,
   'k6/x/kv': k6kv,
+  'k6/ws': k6ws,
+  'k6/experimental/websockets': k6expws,
+  'k6/websockets': k6websockets,
 };
 
 export const options = { vus: 1, iterations: 1 };
@@ -151,6 +157,44 @@ export default async function () {
   } catch (err) {
     add('k6/x/kv.KvError', err);
   }
+
+  // k6/ws
+  const WS = BASE.replace('http', 'ws');
+  const wsRes = k6ws.connect(`${WS}/ws/close/4001`, {}, (socket) => {
+    add('k6/ws.Socket', socket);
+    socket.on('error', (e) => add('k6/ws.WebSocketError', e));
+  });
+  add('k6/ws.Response', wsRes);
+  add('k6/ws.Response', k6ws.connect(`${WS}/ws/nope`, {}, () => {}));
+
+  // k6/experimental/websockets
+  const WSAPI = 'k6/experimental/websockets';
+  add(`${WSAPI}.Blob`, new k6expws.Blob(['x'], { type: 'text/plain' }));
+  await Promise.all([
+    new Promise((resolve) => {
+      const sock = new k6expws.WebSocket(`${WS}/ws/echo`);
+      add(`${WSAPI}.WebSocket`, sock);
+      sock.binaryType = 'blob';
+      sock.onopen = (e) => {
+        add(`${WSAPI}.Event`, e);
+        sock.send(new Uint8Array([1]));
+      };
+      sock.onmessage = (e) => {
+        add(`${WSAPI}.MessageEvent`, e);
+        add(`${WSAPI}.Blob`, e.data);
+        sock.close();
+      };
+      sock.onclose = (e) => {
+        add(`${WSAPI}.Event`, e);
+        resolve();
+      };
+    }),
+    new Promise((resolve) => {
+      const refused = new k6expws.WebSocket(`${WS}/ws/nope`);
+      refused.onerror = (e) => add(`${WSAPI}.ErrorEvent`, e);
+      refused.onclose = resolve;
+    }),
+  ]);
 
   // Globals
   add('global.Console', console);

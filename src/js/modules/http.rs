@@ -99,7 +99,7 @@ struct ExpectedStatusesObject {
     ranges: ExpectedStatuses,
 }
 
-type JarRef = Rc<RefCell<Jar>>;
+pub type JarRef = Rc<RefCell<Jar>>;
 
 #[derive(Trace, Finalize, JsData)]
 struct CookieJarObject {
@@ -857,7 +857,7 @@ fn hop_cookies(spec: &RequestSpec, jar: &Jar, url: &Url) -> Vec<(String, String)
     out
 }
 
-fn cookie_header(cookies: &[(String, String)]) -> Option<String> {
+pub fn cookie_header(cookies: &[(String, String)]) -> Option<String> {
     if cookies.is_empty() {
         return None;
     }
@@ -2619,9 +2619,18 @@ fn set_response_callback_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) ->
 // --- cookie jars ---------------------------------------------------------------------------
 
 fn jar_of(this: &JsValue) -> JsResult<JarRef> {
-    this.as_object()
+    jar_of_value(this).ok_or_else(|| type_error("not a CookieJar"))
+}
+
+/// The jar behind a `http.CookieJar` object (the `jar` param of WebSocket connections).
+pub fn jar_of_value(v: &JsValue) -> Option<JarRef> {
+    v.as_object()
         .and_then(|o| o.downcast_ref::<CookieJarObject>().map(|j| j.jar.clone()))
-        .ok_or_else(|| type_error("not a CookieJar"))
+}
+
+/// The VU's own cookie jar (`http.cookieJar()`), which WebSocket handshakes use too.
+pub fn vu_jar(ctx: &mut Context) -> JarRef {
+    http_state(ctx).borrow().jar.clone()
 }
 
 /// The jar methods' URL; `None` for what Go would parse as a relative URL (k6 then finds

@@ -14,6 +14,8 @@ pub mod kv;
 pub mod metrics;
 pub mod timers;
 pub mod webcrypto;
+pub mod websockets;
+pub mod ws;
 
 use boa_engine::module::SyntheticModuleInitializer;
 use std::rc::Rc;
@@ -37,6 +39,14 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     ("k6/crypto", crypto::EXPORTS, crypto::exports),
     ("k6/html", html::EXPORTS, html::exports),
     ("k6/x/kv", kv::EXPORTS, kv::exports),
+    ("k6/ws", ws::EXPORTS, ws::exports),
+    (
+        "k6/experimental/websockets",
+        websockets::EXPORTS,
+        websockets::exports,
+    ),
+    // k6 v2's name for the same module (k6 v1.1.0 does not know it).
+    ("k6/websockets", websockets::EXPORTS, websockets::exports),
 ];
 
 /// The builder of a built-in module's exports object, or `None` when `spec` is not built in.
