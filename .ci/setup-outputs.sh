@@ -18,6 +18,8 @@
 #     (default /opt/rk6-ci/ts): typescript@6.0.3, whose compiler API tests/js_api.rs uses to read
 #     js-api/*.d.ts, and typescript@7.0.2 (as `typescript-7`), the current release; both
 #     type-check examples/.
+#   - python3-jsonschema and python3-yaml (Debian packages): tests/deploy_manifests.rs validates
+#     deploy/k6-operator/ against k6-operator's TestRun CRD schema with them.
 set -euo pipefail
 
 VENV="${RK6_CI_VENV:-/opt/rk6-ci/venv}"
@@ -98,5 +100,13 @@ if [ "$(ts_version typescript)" != 6.0.3 ] || [ "$(ts_version typescript-7)" != 
         typescript@6.0.3 typescript-7@npm:typescript@7.0.2
 else
     echo "setup-outputs: typescript present ($TS_DIR)"
+fi
+if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
+    echo "setup-outputs: installing python3-jsonschema python3-yaml (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq python3-jsonschema python3-yaml >/dev/null
+else
+    echo "setup-outputs: python3 jsonschema and yaml present"
 fi
 echo "setup-outputs: done"

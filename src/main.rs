@@ -28,7 +28,7 @@ enum Command {
     /// Run a test script.
     Run(RunArgs),
     /// Print the script's consolidated options as JSON.
-    Inspect(RunArgs),
+    Inspect(InspectArgs),
     /// Write the script, its modules and the files it opens to a test archive (k6's format).
     Archive(ArchiveArgs),
     /// Print the version.
@@ -45,6 +45,16 @@ enum Command {
         #[arg(long)]
         tls_key: Option<PathBuf>,
     },
+}
+
+#[derive(Args, Clone)]
+struct InspectArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Also print `totalDuration` and `maxVUs` of the execution plan, with the consolidated
+    /// options (what k6-operator reads before it starts the runners).
+    #[arg(long)]
+    execution_requirements: bool,
 }
 
 #[derive(Args, Clone)]
@@ -211,10 +221,10 @@ struct RunArgs {
     /// Source addresses of the VUs' requests: IPs, ranges (a-b) and CIDRs, comma-separated.
     #[arg(long)]
     local_ips: Option<String>,
-    /// Not supported by rk6 (distributed execution).
+    /// This instance's share of the test, e.g. `1/3:2/3` (see docs/distributed.md).
     #[arg(long)]
     execution_segment: Option<String>,
-    /// Not supported by rk6 (distributed execution).
+    /// All instances' segments, e.g. `0,1/3,2/3,1`: how the test is split.
     #[arg(long)]
     execution_segment_sequence: Option<String>,
     /// Not supported by rk6 (k6 secret sources).
@@ -333,6 +343,12 @@ fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
     }
     if let Some(r) = a.rps {
         put("rps", json!(r));
+    }
+    if let Some(s) = &a.execution_segment {
+        put("executionSegment", json!(s));
+    }
+    if let Some(s) = &a.execution_segment_sequence {
+        put("executionSegmentSequence", json!(s));
     }
     if let Some(h) = &a.block_hostnames {
         put("blockHostnames", rk6::options::comma_list(h));
@@ -477,14 +493,7 @@ fn unsupported_flag(a: &RunArgs) -> Result<(), String> {
     if let Some(ips) = &a.local_ips {
         rk6::http::local_ips::LocalIpPool::parse(ips).map_err(|e| e.to_string())?;
     }
-    let unsupported = [
-        ("--execution-segment", a.execution_segment.is_some()),
-        (
-            "--execution-segment-sequence",
-            a.execution_segment_sequence.is_some(),
-        ),
-        ("--secret-source", !a.secret_source.is_empty()),
-    ];
+    let unsupported = [("--secret-source", !a.secret_source.is_empty())];
     match unsupported.iter().find(|(_, given)| *given) {
         Some((flag, _)) => Err(format!(
             "{flag} is not supported by rk6 (see the README's \"Not done yet\")"
@@ -602,13 +611,17 @@ fn main() {
                 code
             }
         },
-        Command::Inspect(a) => match build_request(&a, true) {
-            Ok(req) => match runner::inspect(req) {
+        Command::Inspect(a) => match build_request(&a.run, true) {
+            Ok(req) => match runner::inspect(req, a.execution_requirements) {
                 Ok(v) => {
-                    runner::print_stdout(&format!(
-                        "{}\n",
-                        serde_json::to_string_pretty(&v).unwrap_or_default()
-                    ));
+                    // k6 prints Go's JSON (`<` as \u003c); k6-operator parses it from the log.
+                    let mut out = String::new();
+                    rk6::output::json::push_html_safe(
+                        &serde_json::to_string_pretty(&v).unwrap_or_default(),
+                        &mut out,
+                    );
+                    out.push('\n');
+                    runner::print_stdout(&out);
                     0
                 }
                 Err(e) => {

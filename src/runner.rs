@@ -566,7 +566,12 @@ pub fn archive(req: RunRequest, out: &std::path::Path, exclude_env: bool) -> Res
 }
 
 /// Reads options only (for `rk6 inspect`).
-pub fn inspect(req: RunRequest) -> Result<serde_json::Value, RunError> {
+/// `rk6 inspect`: the script's options, or with `execution_requirements` the consolidated
+/// options and the execution plan's totals (k6's `inspect --execution-requirements`).
+pub fn inspect(
+    req: RunRequest,
+    execution_requirements: bool,
+) -> Result<serde_json::Value, RunError> {
     let req = req.open_archive()?;
     if req.archive.is_none() {
         check_script_file(&req.script)?;
@@ -574,7 +579,11 @@ pub fn inspect(req: RunRequest) -> Result<serde_json::Value, RunError> {
     let rt = tokio_runtime()?;
     let preload = read_script_options(&req, rt.handle().clone())?;
     let options = consolidate(&req, preload.options)?;
-    Ok(options.inspect_json())
+    Ok(if execution_requirements {
+        options.execution_requirements_json()
+    } else {
+        options.inspect_json()
+    })
 }
 
 fn tokio_runtime() -> Result<tokio::runtime::Runtime, RunError> {
@@ -872,8 +881,8 @@ fn print_output_report(r: &OutputReport) {
     }
 }
 
-fn print_banner(req: &RunRequest, options: &Options, outputs: &[String]) {
-    let plan = crate::options::scenarios::execution_plan(&options.scenarios);
+fn print_banner(req: &RunRequest, options: &Options, local: &LocalScenarios, outputs: &[String]) {
+    let plan = crate::options::scenarios::execution_plan(&local.running);
     let max_vus = crate::options::scenarios::max_possible(&plan);
     let max_dur = plan.last().map(|s| s.offset).unwrap_or_default();
     let mut out = String::new();
@@ -886,13 +895,14 @@ fn print_banner(req: &RunRequest, options: &Options, outputs: &[String]) {
         outputs.join(", ")
     };
     out.push_str(&format!("        output: {outs}\n\n"));
-    let n = options.scenarios.len();
+    let n = local.described.len();
     out.push_str(&format!(
-        "     scenarios: (100.00%) {n} scenario{}, {max_vus} max VUs, {} max duration (incl. graceful stop):\n",
+        "     scenarios: ({:.2}%) {n} scenario{}, {max_vus} max VUs, {} max duration (incl. graceful stop):\n",
+        options.execution_tuple.segment().float_length() * 100.0,
         if n == 1 { "" } else { "s" },
         crate::options::duration::format_go(max_dur)
     ));
-    for s in &options.scenarios {
+    for s in &local.described {
         out.push_str(&format!("              * {}: {}\n", s.name, s.describe()));
     }
     out.push('\n');
@@ -908,9 +918,9 @@ pub fn print_stdout(s: &str) {
 
 /// VUs initialised before the test starts: the most VUs k6's execution plan reserves at
 /// once (scenarios that do not overlap in time share VUs).
-fn planned_vus(options: &Options) -> u64 {
+fn planned_vus(local: &LocalScenarios) -> u64 {
     crate::options::scenarios::max_planned(&crate::options::scenarios::execution_plan(
-        &options.scenarios,
+        &local.running,
     ))
 }
 
@@ -952,6 +962,29 @@ fn watch_signals(rt: &tokio::runtime::Runtime, shared: Arc<RunShared>) {
     }
     #[cfg(not(unix))]
     let _ = (rt, shared);
+}
+
+/// The scenarios as this instance runs them: its execution segment's share of each.
+struct LocalScenarios {
+    /// Every scenario, scaled (the banner describes them all, as k6).
+    described: Vec<crate::options::ScenarioConfig>,
+    /// Those that have work for this segment.
+    running: Vec<crate::options::ScenarioConfig>,
+}
+
+impl LocalScenarios {
+    fn new(options: &Options) -> LocalScenarios {
+        let mut described = Vec::with_capacity(options.scenarios.len());
+        let mut running = Vec::with_capacity(options.scenarios.len());
+        for s in &options.scenarios {
+            let (local, has_work) = s.for_segment(&options.execution_tuple);
+            if has_work {
+                running.push(local.clone());
+            }
+            described.push(local);
+        }
+        LocalScenarios { described, running }
+    }
 }
 
 /// Sample batches that may wait for the metrics thread before the VUs block.
@@ -1140,12 +1173,13 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         summary_opts.clone(),
     );
 
+    let local = LocalScenarios::new(&options);
     if !req.quiet {
-        print_banner(req, &options, &descriptions);
+        print_banner(req, &options, &local, &descriptions);
     }
     let pool = VuPool::new(shared.clone());
-    let control = RunControl::new(&options.scenarios, options.paused);
-    let scenarios = ScenarioSet::new(&options.scenarios);
+    let control = RunControl::new(&local.running, options.paused);
+    let scenarios = ScenarioSet::new(&local.running);
     // The REST API. k6 exits 106 when it cannot listen on an address given with `--address`,
     // and only warns about its default one.
     let api_setup_data: Arc<Mutex<Option<serde_json::Value>>> = Arc::default();
@@ -1182,7 +1216,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     };
     let test_started: Arc<Mutex<Option<Instant>>> = Arc::default();
     let mut display = (!req.quiet).then(|| {
-        let plan = crate::options::scenarios::execution_plan(&options.scenarios);
+        let plan = crate::options::scenarios::execution_plan(&local.running);
         crate::progress::ProgressDisplay::start(
             crate::progress::DisplaySource {
                 bars: scenarios.progress(),
@@ -1200,7 +1234,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     });
     watch_signals(&rt, shared.clone());
     control.set_status(ExecutionStatus::InitVus);
-    if let Err(e) = pool.init(planned_vus(&options)) {
+    if let Err(e) = pool.init(planned_vus(&local)) {
         // exec.test.abort() in a VU's init code: already reported, exit 108.
         if matches!(*shared.abort.lock(), Some(AbortReason::ScriptAbort(_))) {
             return Ok(exit::SCRIPT_ABORTED);

@@ -128,6 +128,13 @@ pub fn run_arrivals(
     let mut unplanned_left = max_vus.saturating_sub(pre_allocated);
     let mut warned = false;
     let mut previous = Duration::ZERO;
+    // With an execution segment, the starts of the whole test that are this instance's.
+    let stripe = &run.config.share.iterations;
+    let whole = stripe.is_full();
+    let schedule = schedule
+        .enumerate()
+        .filter(|(i, _)| whole || stripe.contains(*i as u64))
+        .map(|(_, offset)| offset);
     for offset in schedule {
         if offset > duration {
             break;

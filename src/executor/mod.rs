@@ -755,6 +755,7 @@ fn run_scenario(
         start,
         start_unix_ms,
         iterations_started: Default::default(),
+        iterations: config.share.iterations.clone(),
         progress: progress.clone(),
     });
     let run = ScenarioRun {

@@ -163,6 +163,7 @@ impl ScenarioProgress {
                     stages,
                     *graceful_ramp_down,
                     sc.graceful_stop,
+                    &sc.share.tuple,
                 )
                 .iter()
                 .map(|s| s.1)

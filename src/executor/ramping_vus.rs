@@ -150,12 +150,14 @@ pub fn run(
     stages: &[Stage],
     graceful_ramp_down: Duration,
 ) -> Result<(), ScriptError> {
-    let raw = ramping_vus_raw_steps(start_vus, stages, true);
+    let tuple = &run.config.share.tuple;
+    let raw = ramping_vus_raw_steps(start_vus, stages, true, tuple);
     let graceful = ramping_vus_graceful_steps(
         start_vus,
         stages,
         graceful_ramp_down,
         run.config.graceful_stop,
+        tuple,
     );
     let max_vus = graceful.iter().map(|s| s.1).max().unwrap_or(0) as usize;
     let mut s = Slots {

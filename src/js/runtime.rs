@@ -193,8 +193,11 @@ pub struct ScenarioInfo {
     pub env: BTreeMap<String, String>,
     pub start: Instant,
     pub start_unix_ms: f64,
-    /// Iterations started in this scenario, across VUs (`iterationInTest` per scenario).
+    /// Iterations started in this scenario, across VUs (`iterationInInstance`).
     pub iterations_started: AtomicU64,
+    /// Which of the whole test's iterations of the scenario are this instance's
+    /// (`iterationInTest`, with an execution segment).
+    pub iterations: crate::options::execution_segment::Stripe,
     /// The scenario's progress (`exec.scenario.progress`, the progress bar).
     pub progress: Arc<crate::executor::progress::ScenarioProgress>,
 }
@@ -297,6 +300,15 @@ impl VuState {
             rng_seed: None,
             env: None,
             native: super::gc::NativeBytes::default(),
+        }
+    }
+
+    /// `exec.vu.idInTest`: this instance's VU `id` numbered in the whole test (its execution
+    /// segment's stripe of VU numbers, as k6's `GetUniqueVUIdentifiers`).
+    pub fn id_in_test(&self) -> u64 {
+        match self.id {
+            0 => 0,
+            id => self.shared.options.vu_ids.nth(id - 1) + 1,
         }
     }
 

@@ -3,6 +3,7 @@
 //! (config file < script < environment < flags) into one typed [`Options`].
 
 pub mod duration;
+pub mod execution_segment;
 pub mod scenarios;
 
 use std::collections::BTreeMap;
@@ -77,6 +78,10 @@ pub struct Options {
     pub rps: u64,
     pub system_tags: Option<Vec<String>>,
     pub paused: bool,
+    /// `executionSegment` in `executionSegmentSequence`: this instance's share of the test.
+    pub execution_tuple: execution_segment::ExecutionTuple,
+    /// Which of the whole test's VU numbers are this instance's (`exec.vu.idInTest`).
+    pub vu_ids: execution_segment::Stripe,
 }
 
 /// Error in the configuration: k6 exits with code 104 for these.
@@ -274,7 +279,11 @@ impl Options {
             _ => format!("rk6/{} (https://github.com/rk6)", env!("CARGO_PKG_VERSION")),
         };
         let thresholds = raw.get("thresholds").cloned().unwrap_or(json!({}));
+        let execution_tuple = execution_tuple(&raw)?;
+        let vu_ids = execution_tuple.stripe();
         Ok(Options {
+            execution_tuple,
+            vu_ids,
             scenarios,
             thresholds,
             tags: get_string_map(&raw, "tags")?,
@@ -452,6 +461,36 @@ impl Options {
     }
 }
 
+impl Options {
+    /// `k6 inspect --execution-requirements`: the consolidated options (as k6 marshals its
+    /// `lib.Options`: derived scenarios, defaults filled in) with `totalDuration` and
+    /// `maxVUs` of the execution plan for this instance's execution segment. k6-operator
+    /// reads this JSON from the initializer pod's log to check `parallelism <= maxVUs`.
+    pub fn execution_requirements_json(&self) -> Value {
+        let consolidated = self.test_options_json();
+        let mut out = Map::new();
+        if let Value::Object(inspect) = self.inspect_json() {
+            for (key, value) in inspect {
+                let value = match consolidated.get(&key) {
+                    Some(v) if !EXECUTION_SHORTCUTS.contains(&key.as_str()) => v.clone(),
+                    _ => value,
+                };
+                out.insert(key, value);
+            }
+        }
+        let local: Vec<ScenarioConfig> = self
+            .scenarios
+            .iter()
+            .map(|s| s.for_segment(&self.execution_tuple).0)
+            .collect();
+        let plan = scenarios::execution_plan(&local);
+        let total = plan.last().map(|s| s.offset).unwrap_or_default();
+        out.insert("totalDuration".into(), json!(duration::format_go(total)));
+        out.insert("maxVUs".into(), json!(scenarios::max_possible(&plan)));
+        Value::Object(out)
+    }
+}
+
 /// Thresholds as k6 serialises them: strings stay strings, objects get every field.
 fn thresholds_json(v: &Value) -> Value {
     let Value::Object(m) = v else {
@@ -524,6 +563,36 @@ const INSPECT_KEYS: &[&str] = &[
     "discardResponseBodies",
 ];
 
+/// `executionSegment` and `executionSegmentSequence` (strings, as k6's text unmarshalling).
+fn execution_tuple(raw: &Layer) -> Result<execution_segment::ExecutionTuple, ConfigError> {
+    use execution_segment::{ExecutionSegment, ExecutionSegmentSequence, ExecutionTuple};
+    let text = |key: &str| -> Result<Option<String>, ConfigError> {
+        match raw.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(other) => Err(ConfigError(format!(
+                "json: cannot unmarshal {} into Go struct field Options.{key} of type string",
+                match other {
+                    Value::Bool(_) => "bool",
+                    Value::Array(_) => "array",
+                    _ => "object",
+                }
+            ))),
+        }
+    };
+    let segment = text("executionSegment")?
+        .map(|s| ExecutionSegment::parse(&s))
+        .transpose()
+        .map_err(ConfigError)?;
+    let sequence = text("executionSegmentSequence")?
+        .map(|s| ExecutionSegmentSequence::parse(&s))
+        .transpose()
+        .map_err(ConfigError)?
+        .unwrap_or_default();
+    ExecutionTuple::new(segment.as_ref(), &sequence).map_err(ConfigError)
+}
+
 /// The `K6_*` environment variables that map to options, with how to read each.
 pub fn layer_from_env(
     env: &std::collections::HashMap<String, String>,
@@ -545,6 +614,8 @@ pub fn layer_from_env(
             "K6_VUS" => ("vus", num(k, v)?),
             "K6_ITERATIONS" => ("iterations", num(k, v)?),
             "K6_DURATION" => ("duration", json!(v)),
+            "K6_EXECUTION_SEGMENT" => ("executionSegment", json!(v)),
+            "K6_EXECUTION_SEGMENT_SEQUENCE" => ("executionSegmentSequence", json!(v)),
             "K6_STAGES" => ("stages", stages_from_cli(std::slice::from_ref(v))?),
             "K6_NO_SETUP" => ("noSetup", boolean(k, v)?),
             "K6_NO_TEARDOWN" => ("noTeardown", boolean(k, v)?),

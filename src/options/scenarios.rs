@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::duration::{duration_from_json, format_go, parse_duration};
+use super::execution_segment::{ExecutionTuple, Rat, Stripe};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stage {
@@ -84,6 +85,24 @@ pub struct ScenarioConfig {
     pub exec_set: bool,
     pub env: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
+    /// This instance's share of the scenario when the test is split by execution segments.
+    pub share: Share,
+}
+
+/// What an instance running one execution segment needs besides its scaled counts (see
+/// [`ScenarioConfig::for_segment`]); the whole test by default.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Share {
+    /// The instance's tuple: ramping-vus scales the VU count of every step with it.
+    pub tuple: ExecutionTuple,
+    /// Which of the whole scenario's iterations (and, for arrival rates, starts) are this
+    /// instance's: `exec.scenario.iterationInTest` of its n-th is `iterations.nth(n)`.
+    pub iterations: Stripe,
+    /// Arrival rates: the share of the rate shown in the banner (k6's `GetDescription`).
+    pub rate: Option<Rat>,
+    /// Ramping-arrival-rate shows `maxVUs: a-b` when the whole test's maxVUs exceed its
+    /// preAllocatedVUs, whatever the scaled values.
+    pub vus_range: bool,
 }
 
 /// One step of k6's execution plan: from `offset` on, `planned` VUs are reserved and up to
@@ -150,10 +169,16 @@ impl ScenarioConfig {
                 start_vus,
                 stages,
                 graceful_ramp_down,
-            } => ramping_vus_graceful_steps(*start_vus, stages, *graceful_ramp_down, gs)
-                .into_iter()
-                .map(|(t, v)| step(t, v, 0))
-                .collect(),
+            } => ramping_vus_graceful_steps(
+                *start_vus,
+                stages,
+                *graceful_ramp_down,
+                gs,
+                &self.share.tuple,
+            )
+            .into_iter()
+            .map(|(t, v)| step(t, v, 0))
+            .collect(),
             ExecutorConfig::ConstantArrivalRate {
                 duration,
                 pre_allocated_vus,
@@ -212,6 +237,94 @@ impl ScenarioConfig {
         (base, end.max(base))
     }
 
+    /// This instance's part of the scenario when the test is split by execution segments
+    /// (k6's `GetExecutionRequirements`, `GetVUs`, `GetIterations` and `Init` of each
+    /// executor with the instance's tuple): the VU counts scaled by the tuple; the
+    /// iterations of shared-iterations by the tuple re-cut by its VUs; arrival rates keep
+    /// the whole test's schedule and run the starts of the stripe of the tuple re-cut by
+    /// their `maxVUs`. With whether the segment gets any work (k6 runs only those, and
+    /// still describes the others in the banner).
+    pub fn for_segment(&self, tuple: &ExecutionTuple) -> (ScenarioConfig, bool) {
+        let mut sc = self.clone();
+        sc.share = Share {
+            tuple: tuple.clone(),
+            iterations: tuple.stripe(),
+            rate: None,
+            vus_range: false,
+        };
+        if tuple.is_full() {
+            return (sc, true);
+        }
+        let scale = |v: u64| tuple.scale(v);
+        let has_work = match &mut sc.executor {
+            ExecutorConfig::SharedIterations {
+                vus, iterations, ..
+            } => {
+                // k6: no iterations when the segment gets none of the VUs.
+                match tuple.for_value(*vus) {
+                    Ok(recut) => {
+                        *iterations = recut.scale(*iterations);
+                        sc.share.iterations = recut.stripe();
+                    }
+                    Err(_) => *iterations = 0,
+                }
+                *vus = scale(*vus);
+                *vus > 0 && *iterations > 0
+            }
+            ExecutorConfig::PerVuIterations {
+                vus, iterations, ..
+            } => {
+                *vus = scale(*vus);
+                *vus > 0 && *iterations > 0
+            }
+            ExecutorConfig::ConstantVus { vus, .. } => {
+                *vus = scale(*vus);
+                *vus > 0
+            }
+            ExecutorConfig::RampingVus { .. } => true,
+            ExecutorConfig::ConstantArrivalRate {
+                pre_allocated_vus,
+                max_vus,
+                ..
+            } => {
+                let whole_max = *max_vus;
+                *pre_allocated_vus = scale(*pre_allocated_vus);
+                *max_vus = scale(*max_vus);
+                // k6 shows the rate times the share of maxVUs.
+                sc.share.rate = Some(Rat::new(*max_vus as i128, whole_max.max(1) as i128));
+                if let Ok(recut) = tuple.for_value(whole_max) {
+                    sc.share.iterations = recut.stripe();
+                }
+                *max_vus > 0
+            }
+            ExecutorConfig::RampingArrivalRate {
+                pre_allocated_vus,
+                max_vus,
+                ..
+            } => {
+                let whole_max = *max_vus;
+                sc.share.vus_range = whole_max > *pre_allocated_vus;
+                *pre_allocated_vus = scale(*pre_allocated_vus);
+                *max_vus = scale(*max_vus);
+                // k6 shows the peak rate times the segment's length.
+                sc.share.rate = Some(tuple.segment().length());
+                if let Ok(recut) = tuple.for_value(whole_max) {
+                    sc.share.iterations = recut.stripe();
+                }
+                *max_vus > 0
+            }
+            ExecutorConfig::ExternallyControlled { vus, max_vus, .. } => {
+                *vus = scale(*vus);
+                *max_vus = scale(*max_vus);
+                true
+            }
+        };
+        let has_work = has_work
+            && (!matches!(sc.executor, ExecutorConfig::RampingVus { .. })
+                || max_planned(&sc.execution_requirements()) > 0);
+        (sc, has_work)
+    }
+
     /// The one-line description k6 prints in the banner.
     pub fn describe(&self) -> String {
         let base = |mut facts: Vec<String>| {
@@ -267,7 +380,9 @@ impl ScenarioConfig {
                 graceful_ramp_down,
             } => format!(
                 "Up to {} looping VUs for {} over {} stages{}",
-                stages.iter().map(|s| s.target).fold(*start_vus, u64::max),
+                self.share
+                    .tuple
+                    .scale(stages.iter().map(|s| s.target).fold(*start_vus, u64::max)),
                 format_go(stages_duration(stages)),
                 stages.len(),
                 base(vec![format!(
@@ -283,7 +398,7 @@ impl ScenarioConfig {
                 max_vus,
             } => format!(
                 "{:.2} iterations/s for {}{}",
-                per_second(*rate, *time_unit),
+                self.shared_rate(per_second(*rate, *time_unit)),
                 format_go(*duration),
                 base(vec![vus_range(*pre_allocated_vus, *max_vus)])
             ),
@@ -297,10 +412,14 @@ impl ScenarioConfig {
                 let peak = stages.iter().map(|s| s.target).fold(*start_rate, u64::max);
                 format!(
                     "Up to {:.2} iterations/s for {} over {} stages{}",
-                    per_second(peak, *time_unit),
+                    self.shared_rate(per_second(peak, *time_unit)),
                     format_go(stages_duration(stages)),
                     stages.len(),
-                    base(vec![vus_range(*pre_allocated_vus, *max_vus)])
+                    base(vec![if self.share.vus_range {
+                        format!("maxVUs: {pre_allocated_vus}-{max_vus}")
+                    } else {
+                        vus_range(*pre_allocated_vus, *max_vus)
+                    }])
                 )
             }
             ExecutorConfig::ExternallyControlled {
@@ -319,6 +438,16 @@ impl ScenarioConfig {
     }
 }
 
+impl ScenarioConfig {
+    /// This instance's share of a whole-test rate, for the banner.
+    fn shared_rate(&self, per_second: f64) -> f64 {
+        match self.share.rate {
+            Some(r) => per_second * (*r.numer() as f64) / (*r.denom() as f64),
+            None => per_second,
+        }
+    }
+}
+
 /// Iterations per second of an arrival rate.
 pub fn per_second(rate: u64, time_unit: Duration) -> f64 {
     let unit = time_unit.as_secs_f64();
@@ -328,11 +457,31 @@ pub fn per_second(rate: u64, time_unit: Duration) -> f64 {
 /// k6's `getRawExecutionSteps` for ramping-vus: when the number of looping VUs changes
 /// (offset from the scenario start, VUs from then on). With `zero_end`, a last step drops to 0
 /// at the end of the stages.
+///
+/// For an execution segment k6 walks only the segment's VUs (their global numbers); the
+/// steps are the same as the whole test's steps with each VU count replaced by the segment's
+/// share of it (`tuple.scale`), keeping a step only where that share changes.
 pub fn ramping_vus_raw_steps(
     start_vus: u64,
     stages: &[Stage],
     zero_end: bool,
+    tuple: &ExecutionTuple,
 ) -> Vec<(Duration, u64)> {
+    let whole = whole_test_ramping_steps(start_vus, stages);
+    let mut steps: Vec<(Duration, u64)> = Vec::with_capacity(whole.len() + 1);
+    for (t, v) in whole {
+        let v = tuple.scale(v);
+        if steps.last().is_none_or(|l| l.1 != v) {
+            steps.push((t, v));
+        }
+    }
+    if zero_end && steps.last().is_some_and(|l| l.1 != 0) {
+        steps.push((stages_duration(stages), 0));
+    }
+    steps
+}
+
+fn whole_test_ramping_steps(start_vus: u64, stages: &[Stage]) -> Vec<(Duration, u64)> {
     let mut steps: Vec<(Duration, u64)> = vec![(Duration::ZERO, start_vus)];
     let add = |steps: &mut Vec<(Duration, u64)>, t: i128, v: i64| {
         let v = v.max(0) as u64;
@@ -373,9 +522,6 @@ pub fn ramping_vus_raw_steps(
             }
         }
         from = end;
-    }
-    if zero_end && steps.last().is_some_and(|l| l.1 != 0) {
-        steps.push((Duration::from_nanos(time_till_end as u64), 0));
     }
     steps
 }
@@ -447,8 +593,9 @@ pub fn ramping_vus_graceful_steps(
     stages: &[Stage],
     graceful_ramp_down: Duration,
     graceful_stop: Duration,
+    tuple: &ExecutionTuple,
 ) -> Vec<(Duration, u64)> {
-    let mut steps = ramping_vus_raw_steps(start_vus, stages, false);
+    let mut steps = ramping_vus_raw_steps(start_vus, stages, false, tuple);
     let end = stages_duration(stages) + graceful_stop;
     if !graceful_ramp_down.is_zero() {
         steps = reserve_for_graceful_ramp_downs(&steps, graceful_ramp_down, end);
@@ -1038,6 +1185,7 @@ fn parse_scenario(name: &str, cfg: &Value) -> Result<Result<ScenarioConfig, Vec<
         exec_set,
         env,
         tags,
+        share: Share::default(),
     }))
 }
 
@@ -1183,6 +1331,7 @@ pub fn scenario_from_shortcuts(
         exec_set: false,
         env: BTreeMap::new(),
         tags: BTreeMap::new(),
+        share: Share::default(),
     };
     let invalid = |msg: String| {
         format!(
@@ -1415,7 +1564,7 @@ mod tests {
 
     #[test]
     fn ramping_vus_raw_steps_follow_k6() {
-        let s = ramping_vus_raw_steps(0, &[st(2, 4), st(1, 0)], true);
+        let s = ramping_vus_raw_steps(0, &[st(2, 4), st(1, 0)], true, &ExecutionTuple::full());
         assert_eq!(
             ms(&s),
             vec![
@@ -1431,13 +1580,13 @@ mod tests {
             ]
         );
         // A second ramp up continues from one past the previous target.
-        let s = ramping_vus_raw_steps(1, &[st(1, 2), st(2, 4)], true);
+        let s = ramping_vus_raw_steps(1, &[st(1, 2), st(2, 4)], true, &ExecutionTuple::full());
         assert_eq!(
             ms(&s),
             vec![(0, 1), (1000, 2), (2000, 3), (3000, 4), (3000, 0)]
         );
         // An instant stage jumps at its end.
-        let s = ramping_vus_raw_steps(1, &[st(0, 5), st(1, 5)], false);
+        let s = ramping_vus_raw_steps(1, &[st(0, 5), st(1, 5)], false, &ExecutionTuple::full());
         assert_eq!(ms(&s), vec![(0, 1), (0, 5)]);
     }
 
@@ -1484,16 +1633,33 @@ mod tests {
             (18, 4),
             (20, 1),
         ];
-        assert_eq!(secs(&ramping_vus_raw_steps(4, &stages, false)), raw);
+        assert_eq!(
+            secs(&ramping_vus_raw_steps(
+                4,
+                &stages,
+                false,
+                &ExecutionTuple::full()
+            )),
+            raw
+        );
         let mut zero_end = raw.clone();
         zero_end.push((23, 0));
-        assert_eq!(secs(&ramping_vus_raw_steps(4, &stages, true)), zero_end);
+        assert_eq!(
+            secs(&ramping_vus_raw_steps(
+                4,
+                &stages,
+                true,
+                &ExecutionTuple::full()
+            )),
+            zero_end
+        );
         let g = |grd: u64, gs: u64| {
             secs(&ramping_vus_graceful_steps(
                 4,
                 &stages,
                 Duration::from_secs(grd),
                 Duration::from_secs(gs),
+                &ExecutionTuple::full(),
             ))
         };
         assert_eq!(
@@ -1546,7 +1712,15 @@ mod tests {
             (33, 3),
             (34, 4),
         ];
-        assert_eq!(secs(&ramping_vus_raw_steps(4, &stages, false)), expected);
+        assert_eq!(
+            secs(&ramping_vus_raw_steps(
+                4,
+                &stages,
+                false,
+                &ExecutionTuple::full()
+            )),
+            expected
+        );
     }
 
     fn one_plan(start: u64, stages: &[Stage]) -> Vec<ExecutionStep> {
@@ -1563,6 +1737,7 @@ mod tests {
             exec_set: false,
             env: BTreeMap::new(),
             tags: BTreeMap::new(),
+            share: Share::default(),
         };
         execution_plan(&[sc])
     }
@@ -1635,5 +1810,136 @@ mod tests {
             s.describe(),
             "Externally controlled execution with 1 VUs, 3 max VUs, 3s duration"
         );
+    }
+
+    /// k6 v1.1.0's `TestRampingVUsExecutionTupleTests` (lib/executor/ramping_vus_test.go):
+    /// the raw steps of one ramping-vus config for segments with and without sequences.
+    #[test]
+    fn ramping_vus_steps_per_segment_as_k6() {
+        let stages: Vec<Stage> = [
+            (2, 6),
+            (5, 1),
+            (4, 5),
+            (4, 1),
+            (3, 4),
+            (2, 4),
+            (0, 1),
+            (3, 1),
+            (0, 5),
+            (3, 5),
+            (0, 0),
+            (2, 2),
+            (2, 0),
+            (4, 4),
+        ]
+        .iter()
+        .map(|&(secs, target)| Stage {
+            duration: Duration::from_secs(secs),
+            target,
+        })
+        .collect();
+        let one_third: &[(u64, u64)] = &[
+            (0, 1),
+            (1, 2),
+            (4, 1),
+            (7, 0),
+            (8, 1),
+            (11, 2),
+            (12, 1),
+            (15, 0),
+            (16, 1),
+            (20, 0),
+            (23, 2),
+            (26, 0),
+            (28, 1),
+            (29, 0),
+            (32, 1),
+        ];
+        let cases: &[(&str, &str, &[(u64, u64)])] = &[
+            (
+                "",
+                "",
+                &[
+                    (0, 4),
+                    (1, 5),
+                    (2, 6),
+                    (3, 5),
+                    (4, 4),
+                    (5, 3),
+                    (6, 2),
+                    (7, 1),
+                    (8, 2),
+                    (9, 3),
+                    (10, 4),
+                    (11, 5),
+                    (12, 4),
+                    (13, 3),
+                    (14, 2),
+                    (15, 1),
+                    (16, 2),
+                    (17, 3),
+                    (18, 4),
+                    (20, 1),
+                    (23, 5),
+                    (26, 0),
+                    (27, 1),
+                    (28, 2),
+                    (29, 1),
+                    (30, 0),
+                    (31, 1),
+                    (32, 2),
+                    (33, 3),
+                    (34, 4),
+                ],
+            ),
+            ("0:1/3", "", one_third),
+            ("0:1/3", "0,1/3,1", one_third),
+            ("1/3:2/3", "", one_third),
+            ("2/3:1", "", one_third),
+            (
+                "0:1/3",
+                "0,1/3,2/3,1",
+                &[
+                    (0, 2),
+                    (5, 1),
+                    (10, 2),
+                    (13, 1),
+                    (18, 2),
+                    (20, 1),
+                    (23, 2),
+                    (26, 0),
+                    (27, 1),
+                    (30, 0),
+                    (31, 1),
+                    (34, 2),
+                ],
+            ),
+            ("1/3:2/3", "0,1/3,2/3,1", one_third),
+            (
+                "2/3:1",
+                "0,1/3,2/3,1",
+                &[
+                    (0, 1),
+                    (2, 2),
+                    (3, 1),
+                    (6, 0),
+                    (9, 1),
+                    (14, 0),
+                    (17, 1),
+                    (20, 0),
+                    (23, 1),
+                    (26, 0),
+                    (33, 1),
+                ],
+            ),
+        ];
+        use crate::options::execution_segment::{ExecutionSegment, ExecutionSegmentSequence};
+        for (segment, sequence, want) in cases {
+            let segment = (!segment.is_empty()).then(|| ExecutionSegment::parse(segment).unwrap());
+            let sequence = ExecutionSegmentSequence::parse(sequence).unwrap();
+            let tuple = ExecutionTuple::new(segment.as_ref(), &sequence).unwrap();
+            let got = ramping_vus_raw_steps(4, &stages, false, &tuple);
+            assert_eq!(secs(&got), want.to_vec(), "{segment:?} in {sequence}");
+        }
     }
 }

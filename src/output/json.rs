@@ -97,9 +97,15 @@ pub fn rfc3339_nano(ns: i64) -> String {
 }
 
 fn json_str(s: &str, out: &mut String) {
-    // serde_json escapes like Go except that Go also escapes <, > and & (HTML-safe).
     let quoted = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
-    for c in quoted.chars() {
+    push_html_safe(&quoted, out);
+}
+
+/// Appends JSON text from serde_json as Go's `encoding/json` writes it: serde_json escapes
+/// like Go except that Go also escapes <, > and & (HTML-safe). Those characters only occur
+/// inside strings in JSON text, so escaping them anywhere is right.
+pub fn push_html_safe(json: &str, out: &mut String) {
+    for c in json.chars() {
         match c {
             '<' => out.push_str("\\u003c"),
             '>' => out.push_str("\\u003e"),

@@ -2,6 +2,8 @@
 //! the `rk6` binary, and readers for `--out json` lines and summary exports.
 #![allow(dead_code)]
 
+pub mod http_api;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -76,7 +76,8 @@ fn scenario_fields() -> Vec<(&'static str, Getter)> {
             Ok((scenario_info(ctx)?.1 as f64).into())
         }),
         ("iterationInTest", |_, _, ctx| {
-            Ok((scenario_info(ctx)?.1 as f64).into())
+            let (sc, n) = scenario_info(ctx)?;
+            Ok((sc.iterations.nth(n) as f64).into())
         }),
     ]
 }
@@ -154,7 +155,7 @@ fn vu_fields() -> Vec<(&'static str, Getter)> {
         }),
         ("idInTest", |_, _, ctx| {
             vu_in_context(ctx)?;
-            Ok((vu_state(ctx).borrow().id as f64).into())
+            Ok((vu_state(ctx).borrow().id_in_test() as f64).into())
         }),
         ("iterationInInstance", |_, _, ctx| {
             vu_in_context(ctx)?;
