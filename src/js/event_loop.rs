@@ -230,6 +230,50 @@ pub fn interrupted_error() -> JsError {
         .into()
 }
 
+/// Why a call of script code failed.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: JsError,
+    /// The function returned a Promise that was rejected (an async function that threw).
+    pub in_promise: bool,
+}
+
+impl From<JsError> for Failure {
+    fn from(error: JsError) -> Failure {
+        Failure {
+            error,
+            in_promise: false,
+        }
+    }
+}
+
+impl Failure {
+    /// The text k6 logs: an exception as `format_exception` renders it; a rejection as
+    /// `Uncaught (in promise) ` and the value's string form (an Error's with its stack).
+    pub fn format(&self, ctx: &mut Context) -> String {
+        if !self.in_promise {
+            return super::util::format_exception(&self.error, ctx);
+        }
+        let value = self
+            .error
+            .clone()
+            .into_opaque(ctx)
+            .unwrap_or(JsValue::undefined());
+        let is_error = value
+            .as_object()
+            .is_some_and(|o| o.is::<boa_engine::builtins::error::Error>());
+        let text = if is_error {
+            super::util::format_exception(&self.error, ctx)
+        } else {
+            value
+                .to_string(ctx)
+                .map(|s| s.to_std_string_escaped())
+                .unwrap_or_else(|_| super::util::display_value(&value, ctx))
+        };
+        format!("Uncaught (in promise) {text}")
+    }
+}
+
 /// Calls `f(args)` and runs the VU's event loop until it is empty (k6 ends an iteration when
 /// its promise has settled and no timers or callbacks remain). Returns the settled value.
 pub async fn call_and_drain(
@@ -237,11 +281,17 @@ pub async fn call_and_drain(
     ctx: &mut Context,
     f: &JsObject,
     args: &[JsValue],
-) -> JsResult<JsValue> {
+) -> Result<JsValue, Failure> {
     let v = f.call(&JsValue::undefined(), args, ctx)?;
     let cell = RefCell::new(ctx);
     event_loop.drive(&cell, None).await?;
-    settled(&v)
+    if let Some(PromiseState::Rejected(e)) = v.as_promise().map(|p| p.state()) {
+        return Err(Failure {
+            error: JsError::from_opaque(e),
+            in_promise: true,
+        });
+    }
+    Ok(settled(&v)?)
 }
 
 /// The value of a settled promise, or `v` itself when it is not a promise.
