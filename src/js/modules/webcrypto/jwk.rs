@@ -5,6 +5,7 @@ use boa_engine::{Context, JsResult, JsValue};
 use serde_json::Value;
 
 use super::super::encoding;
+use crate::api::go_kind;
 
 /// A JWK as the script passed it.
 pub struct Jwk(Value);
@@ -32,7 +33,7 @@ impl Jwk {
             other => {
                 return Err(format!(
                     "json: cannot unmarshal {} into Go value of type webcrypto.{go_struct}",
-                    json_kind(other)
+                    go_kind(other)
                 ));
             }
         };
@@ -46,20 +47,9 @@ impl Jwk {
             Some(Value::String(s)) => Ok(s.clone()),
             Some(other) => Err(format!(
                 "json: cannot unmarshal {} into Go struct field {go_struct}.{name} of type string",
-                json_kind(other)
+                go_kind(other)
             )),
         }
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

@@ -482,6 +482,27 @@ fn rsa_hash(params: &JsValue, ctx: &mut Context) -> Outcome<Sha> {
         .ok_or_else(|| not_supported(format!("hash algorithm is not supported {name}")).into())
 }
 
+/// HMAC's parameters (the hash, normalized as k6 does with generateKey's registry, and the
+/// optional length) and its usage check, shared by generateKey and importKey.
+fn hmac_params(
+    alg: &JsValue,
+    usages: &[String],
+    ctx: &mut Context,
+) -> Outcome<(String, Option<i64>)> {
+    let Some(hash) = field(alg, "hash", ctx)? else {
+        return Err(syntax("could not get hash from algorithm parameter").into());
+    };
+    let hash = normalize(&hash, Op::GenerateKey, ctx)?;
+    let length = match field(alg, "length", ctx)? {
+        Some(l) => Some(to_integer(&l, ctx)?),
+        None => None,
+    };
+    if let Some(u) = usages.iter().find(|u| !hmac::usage_ok(u)) {
+        return Err(syntax(format!("invalid key usage: {u}")).into());
+    }
+    Ok((hash, length))
+}
+
 fn generate(
     alg: &JsValue,
     extractable: bool,
@@ -510,17 +531,7 @@ fn generate(
     }
     match name.as_str() {
         "HMAC" => {
-            let Some(hash) = field(alg, "hash", ctx)? else {
-                return Err(syntax("could not get hash from algorithm parameter").into());
-            };
-            let hash = normalize(&hash, Op::GenerateKey, ctx)?;
-            let length = match field(alg, "length", ctx)? {
-                Some(l) => Some(to_integer(&l, ctx)?),
-                None => None,
-            };
-            if let Some(u) = usages.iter().find(|u| !hmac::usage_ok(u)) {
-                return Err(syntax(format!("invalid key usage: {u}")).into());
-            }
+            let (hash, length) = hmac_params(alg, &usages, ctx)?;
             let sha = Sha::from_name(&hash)
                 .ok_or_else(|| implementation(format!("invalid hash algorithm: {hash}")))?;
             let length = length.unwrap_or(sha.block_bits());
@@ -764,17 +775,7 @@ fn import(
     }
     match name.as_str() {
         "HMAC" => {
-            let Some(hash) = field(alg, "hash", ctx)? else {
-                return Err(syntax("could not get hash from algorithm parameter").into());
-            };
-            let hash = normalize(&hash, Op::GenerateKey, ctx)?;
-            let length = match field(alg, "length", ctx)? {
-                Some(l) => Some(to_integer(&l, ctx)?),
-                None => None,
-            };
-            if let Some(u) = usages.iter().find(|u| !hmac::usage_ok(u)) {
-                return Err(syntax(format!("invalid key usage: {u}")).into());
-            }
+            let (hash, length) = hmac_params(alg, usages, ctx)?;
             let bytes = secret_input(format, &input)?;
             let bits = bytes.len() as i64 * 8;
             if bits == 0 {
