@@ -231,6 +231,38 @@ export default async function () {
 }
 
 #[test]
+fn an_unhandled_rejection_ends_the_iteration_as_in_k6() {
+    // Confirmed on k6 v1.1.0: a Promise rejected with no handler ends the iteration once the
+    // pending callbacks have run (the timer never fires) and is logged as uncaught; handled,
+    // it does not (tests/conformance/140_webcrypto_unhandled_rejection.js compares the rest).
+    let ws = Workspace::new();
+    let script = r#"
+export const options = { vus: 1, iterations: 2 };
+export default function () {
+  const p = crypto.subtle.digest('MD5', new Uint8Array(1));
+  if (__ITER === 1) p.catch(() => console.log('HANDLED'));
+  setTimeout(() => console.log(`TIMER ${__ITER}`), 10);
+}
+"#;
+    let r = run_script(&ws, script, &[], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let uncaught: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Uncaught (in promise)"))
+        .collect();
+    assert_eq!(uncaught.len(), 1, "{}", r.stderr);
+    assert!(
+        uncaught[0].contains(r#"msg="Uncaught (in promise) NotSupportedError: algorithm \"MD5\" doesn't support (in implementation) operation \"digest\"" executor=shared-iterations scenario=default"#),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("TIMER 0"), "{}", r.stderr);
+    assert!(r.stderr.contains("HANDLED"), "{}", r.stderr);
+    assert!(r.stderr.contains("TIMER 1"), "{}", r.stderr);
+}
+
+#[test]
 fn rsa_keys_are_generated_off_the_vus_thread() {
     // The Promise is still pending after the current microtasks (the key is being generated
     // on tokio's blocking pool, as k6 generates it on a goroutine) and settles later.

@@ -136,6 +136,7 @@ impl Vu {
         let loader = Rc::new(Loader::new(shared.clone()));
         let mut ctx = Context::builder()
             .job_executor(event_loop.clone())
+            .host_hooks(event_loop.rejections.clone())
             .module_loader(loader.clone())
             .build()
             .map_err(|e| ScriptError {
