@@ -197,3 +197,44 @@ pub fn settle(r: Outcome<JsValue>, ctx: &mut Context) -> JsResult<JsValue> {
     };
     Ok(boa_engine::object::builtins::JsPromise::from_result(r, ctx)?.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(e: WcError, ctx: &mut Context) -> (String, String) {
+        let v = e.into_js(ctx).into_opaque(ctx).unwrap_or_default();
+        let s = v
+            .to_string(ctx)
+            .map(|s| s.to_std_string_lossy())
+            .unwrap_or_default();
+        let json = v
+            .to_json(ctx)
+            .ok()
+            .flatten()
+            .map(|j| j.to_string())
+            .unwrap_or_default();
+        (s, json)
+    }
+
+    #[test]
+    fn errors_print_as_k6s() {
+        let mut ctx = Context::default();
+        assert_eq!(
+            shown(not_supported("no such thing"), &mut ctx),
+            (
+                "NotSupportedError: no such thing".to_string(),
+                r#"{"name":"NotSupportedError","message":"no such thing"}"#.to_string()
+            )
+        );
+        // A bare Go error: only its string form, no fields.
+        assert_eq!(
+            shown(WcError::plain("invalid EC JWK key"), &mut ctx),
+            ("invalid EC JWK key".to_string(), "{}".to_string())
+        );
+        assert_eq!(
+            invalid_access("x").wrapped_in(OPERATION).to_string(),
+            "OperationError: InvalidAccessError: x"
+        );
+    }
+}
