@@ -39,7 +39,9 @@ fn tls_connector(mode: TlsMode) -> anyhow::Result<MakeRustlsConnect> {
         .with_safe_default_protocol_versions()
         .map_err(|e| anyhow::anyhow!("TLS setup failed: {e}"))?;
     let config = if mode == TlsMode::Verify {
-        builder.with_root_certificates(crate::tls::system_roots()).with_no_client_auth()
+        builder
+            .with_root_certificates(crate::tls::system_roots())
+            .with_no_client_auth()
     } else {
         builder
             .dangerous()
