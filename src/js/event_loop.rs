@@ -315,10 +315,12 @@ impl Failure {
         let text = if is_error {
             super::util::format_exception(&self.error, ctx)
         } else {
-            value
-                .to_string(ctx)
-                .map(|s| s.to_std_string_escaped())
-                .unwrap_or_else(|_| super::util::display_value(&value, ctx))
+            // k6's WebCrypto errors have a toString (`Name: message`); a plain object, such as
+            // k6/x/kv's `{name, message}`, is shown as JSON rather than `[object Object]`.
+            match value.to_string(ctx).map(|s| s.to_std_string_escaped()) {
+                Ok(s) if s != "[object Object]" => s,
+                _ => super::util::display_value(&value, ctx),
+            }
         };
         format!("Uncaught (in promise) {text}")
     }
