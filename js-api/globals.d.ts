@@ -49,20 +49,26 @@ interface Console {
 declare var console: Console;
 
 /**
- * A WebCrypto key. rk6 creates `secret` keys only (HMAC and AES-GCM). Only objects returned
- * by `crypto.subtle` are keys: a copy with the same properties is rejected.
+ * A WebCrypto key (k6's shape). Only objects returned by `crypto.subtle` are keys: a copy with
+ * the same properties is not one. Its properties are copies: changing them changes nothing.
  */
 interface RK6CryptoKey {
-  readonly type: 'secret';
+  readonly type: 'secret' | 'private' | 'public';
   readonly extractable: boolean;
   readonly algorithm: {
     name: string;
-    length?: number;
-    hash?: { name: string; /** k6's nested copy of the name. */ algorithm: RK6AlgorithmName };
     /** k6's nested copy of the name (so `JSON.stringify(key.algorithm)` is k6's). */
     algorithm: RK6AlgorithmName;
-    /** HMAC keys: k6's nested copy of the name. */
+    /** HMAC, ECDSA, ECDH and RSA keys: k6's nested copy of the name. */
     key_algorithm?: { name: string; algorithm: RK6AlgorithmName };
+    /** AES and HMAC keys: the length in bits. */
+    length?: number;
+    /** HMAC and RSA keys (an HMAC key's has k6's nested `algorithm` too). */
+    hash?: { name: string; algorithm?: RK6AlgorithmName };
+    /** ECDSA and ECDH keys: the curve as the script named it. */
+    namedCurve?: string;
+    /** RSA keys: the modulus length in bits. */
+    modulusLength?: number;
   };
   readonly usages: string[];
 }
@@ -70,24 +76,50 @@ interface RK6CryptoKey {
 interface RK6AlgorithmName {
   name: string;
 }
+/** What generateKey gives for ECDSA, ECDH and RSA. */
+interface RK6CryptoKeyPair {
+  privateKey: RK6CryptoKey;
+  publicKey: RK6CryptoKey;
+}
 
-/** A JSON Web Key as rk6 exports it (`kty: "oct"`). */
+/**
+ * A JSON Web Key as rk6 exports it: `oct` (AES, HMAC: with `alg`, `ext`, `key_ops`), `EC`
+ * or `RSA` (as in k6, without `alg`, `ext` and `key_ops`).
+ */
 interface RK6JsonWebKey {
   kty?: string;
   k?: string;
   alg?: string;
   ext?: boolean;
   key_ops?: string[];
+  crv?: string;
+  x?: string;
+  y?: string;
+  d?: string;
+  n?: string;
+  e?: string;
+  p?: string;
+  q?: string;
+  dp?: string;
+  dq?: string;
+  qi?: string;
   [other: string]: unknown;
 }
 
-/** `"SHA-1" | "SHA-256" | "SHA-384" | "SHA-512"` (case-insensitive), or `{ name }`. */
+/** `"SHA-1" | "SHA-256" | "SHA-384" | "SHA-512"`, or `{ name }` (see each use for case). */
 type RK6HashAlgorithm = string | { name: string };
 /** Bytes WebCrypto accepts: an ArrayBuffer, a typed array or a DataView. */
 type RK6BufferSource = ArrayBuffer | ArrayBufferView;
+/** `iv`, `counter`, `label`, `additionalData`: k6 also takes a string (UTF-8) or an array of numbers. */
+type RK6Bytes = RK6BufferSource | string | number[];
+/** A key format: `raw`, `pkcs8`, `spki` or `jwk` (which algorithm takes which: docs/webcrypto.md). */
+type RK6KeyFormat = 'raw' | 'pkcs8' | 'spki' | 'jwk';
+/** An algorithm name (case-insensitive) or `{ name }`. */
+type RK6AlgorithmIdentifier = string | { name: string };
 
 interface RK6HmacKeyGenParams {
   name: 'HMAC' | string;
+  /** Case-insensitive. */
   hash: RK6HashAlgorithm;
   /** Key length in bits; defaults to the hash's block size. */
   length?: number;
@@ -98,25 +130,79 @@ interface RK6HmacImportParams {
   length?: number;
 }
 interface RK6AesKeyGenParams {
-  name: 'AES-GCM' | string;
+  name: 'AES-CBC' | 'AES-CTR' | 'AES-GCM' | 'AES-KW' | string;
   /** 128, 192 or 256. */
+  length: number;
+}
+interface RK6AesCbcParams {
+  name: 'AES-CBC' | string;
+  /** 16 bytes. */
+  iv: RK6Bytes;
+}
+interface RK6AesCtrParams {
+  name: 'AES-CTR' | string;
+  /** The initial counter block: 16 bytes (k6 counts with the whole block). */
+  counter: RK6Bytes;
+  /** 1..128. */
   length: number;
 }
 interface RK6AesGcmParams {
   name: 'AES-GCM' | string;
   /** The nonce: 12 bytes. */
-  iv: RK6BufferSource;
+  iv: RK6Bytes;
   /** Tag length in bits (96..128, multiple of 8); 128 by default. */
   tagLength?: number;
-  additionalData?: RK6BufferSource;
+  additionalData?: RK6Bytes;
+}
+interface RK6EcKeyGenParams {
+  name: 'ECDSA' | 'ECDH' | string;
+  /** `P-256`, `P-384` or `P-521` (case-sensitive). */
+  namedCurve: string;
+}
+interface RK6EcKeyImportParams {
+  name: 'ECDSA' | 'ECDH' | string;
+  namedCurve: string;
+}
+interface RK6EcdsaParams {
+  name: 'ECDSA' | string;
+  /** Case-insensitive. */
+  hash: RK6HashAlgorithm;
+}
+interface RK6EcdhKeyDeriveParams {
+  name: 'ECDH' | string;
+  /** The other party's public ECDH key. */
+  public: RK6CryptoKey;
+}
+interface RK6RsaHashedKeyGenParams {
+  name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS' | 'RSA-OAEP' | string;
+  /** Bits, e.g. 2048. */
+  modulusLength: number;
+  /** Big-endian bytes, a Uint8Array: `new Uint8Array([1, 0, 1])` (65537). */
+  publicExponent: Uint8Array;
+  /** Case-sensitive (`SHA-256`). */
+  hash: RK6HashAlgorithm;
+}
+interface RK6RsaHashedImportParams {
+  name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS' | 'RSA-OAEP' | string;
+  /** Case-sensitive (`SHA-256`). */
+  hash: RK6HashAlgorithm;
+}
+interface RK6RsaPssParams {
+  name: 'RSA-PSS' | string;
+  /** Bytes of salt; as in k6 (Go), 0 means the largest salt to sign and any salt to verify, -1 the hash length. */
+  saltLength: number;
+}
+interface RK6RsaOaepParams {
+  name: 'RSA-OAEP' | string;
+  label?: RK6Bytes;
 }
 
 /**
- * The subset of `crypto.subtle` rk6 implements: `digest` (SHA-1/256/384/512); HMAC keys for
- * `sign`/`verify`; AES-GCM keys for `encrypt`/`decrypt`; `importKey`/`exportKey` in `raw` and
- * `jwk` formats; `generateKey`. Errors reject with plain `{ name, message }` objects, as in k6.
- * `deriveBits`, `deriveKey`, `wrapKey` and `unwrapKey` exist and always reject with
- * `NotSupportedError`.
+ * `crypto.subtle` as k6 v1.1.0 has it: `digest` (SHA-1/256/384/512); AES-CBC, AES-CTR, AES-GCM
+ * and RSA-OAEP `encrypt`/`decrypt`; HMAC, ECDSA, RSASSA-PKCS1-v1_5 and RSA-PSS `sign`/`verify`;
+ * ECDH `deriveBits`; `generateKey`, `importKey` and `exportKey` for those and AES-KW. Errors
+ * reject with plain `{ name, message }` objects, as in k6. As in k6, `deriveKey` returns `null`
+ * and `wrapKey`/`unwrapKey` throw `GoError: not implemented`.
  */
 interface SubtleCrypto {
   digest(algorithm: RK6HashAlgorithm, data: RK6BufferSource): Promise<ArrayBuffer>;
@@ -125,38 +211,55 @@ interface SubtleCrypto {
     extractable: boolean,
     keyUsages: string[],
   ): Promise<RK6CryptoKey>;
+  generateKey(
+    algorithm: RK6EcKeyGenParams | RK6RsaHashedKeyGenParams,
+    extractable: boolean,
+    keyUsages: string[],
+  ): Promise<RK6CryptoKeyPair>;
   importKey(
-    format: 'raw' | 'jwk',
+    format: RK6KeyFormat,
     keyData: RK6BufferSource | RK6JsonWebKey,
-    algorithm: RK6HmacImportParams | string | { name: string },
+    algorithm: RK6HmacImportParams | RK6EcKeyImportParams | RK6RsaHashedImportParams | RK6AlgorithmIdentifier,
     extractable: boolean,
     keyUsages: string[],
   ): Promise<RK6CryptoKey>;
-  exportKey(format: 'raw', key: RK6CryptoKey): Promise<ArrayBuffer>;
+  exportKey(format: 'raw' | 'pkcs8' | 'spki', key: RK6CryptoKey): Promise<ArrayBuffer>;
   exportKey(format: 'jwk', key: RK6CryptoKey): Promise<RK6JsonWebKey>;
   exportKey(format: string, key: RK6CryptoKey): Promise<ArrayBuffer | RK6JsonWebKey>;
-  sign(algorithm: string | { name: string }, key: RK6CryptoKey, data: RK6BufferSource): Promise<ArrayBuffer>;
+  sign(
+    algorithm: RK6AlgorithmIdentifier | RK6EcdsaParams | RK6RsaPssParams,
+    key: RK6CryptoKey,
+    data: RK6BufferSource,
+  ): Promise<ArrayBuffer>;
   verify(
-    algorithm: string | { name: string },
+    algorithm: RK6AlgorithmIdentifier | RK6EcdsaParams | RK6RsaPssParams,
     key: RK6CryptoKey,
     signature: RK6BufferSource,
     data: RK6BufferSource,
   ): Promise<boolean>;
-  encrypt(algorithm: RK6AesGcmParams, key: RK6CryptoKey, data: RK6BufferSource): Promise<ArrayBuffer>;
-  decrypt(algorithm: RK6AesGcmParams, key: RK6CryptoKey, data: RK6BufferSource): Promise<ArrayBuffer>;
-  /** Not implemented: always rejects with `NotSupportedError`. */
-  deriveBits(algorithm: unknown, baseKey: RK6CryptoKey, length: number): Promise<never>;
-  /** Not implemented: always rejects with `NotSupportedError`. */
+  encrypt(
+    algorithm: RK6AesCbcParams | RK6AesCtrParams | RK6AesGcmParams | RK6RsaOaepParams,
+    key: RK6CryptoKey,
+    data: RK6BufferSource,
+  ): Promise<ArrayBuffer>;
+  decrypt(
+    algorithm: RK6AesCbcParams | RK6AesCtrParams | RK6AesGcmParams | RK6RsaOaepParams,
+    key: RK6CryptoKey,
+    data: RK6BufferSource,
+  ): Promise<ArrayBuffer>;
+  /** ECDH: `length` bits (a multiple of 8) of the shared secret; 0 or absent for all of it. */
+  deriveBits(algorithm: RK6EcdhKeyDeriveParams, baseKey: RK6CryptoKey, length?: number): Promise<ArrayBuffer>;
+  /** Not implemented in k6 v1.1.0: returns `null` (no Promise), as k6 does. */
   deriveKey(
     algorithm: unknown,
     baseKey: RK6CryptoKey,
     derivedKeyType: unknown,
     extractable: boolean,
     keyUsages: string[],
-  ): Promise<never>;
-  /** Not implemented: always rejects with `NotSupportedError`. */
-  wrapKey(format: string, key: RK6CryptoKey, wrappingKey: RK6CryptoKey, wrapAlgorithm: unknown): Promise<never>;
-  /** Not implemented: always rejects with `NotSupportedError`. */
+  ): null;
+  /** Not implemented in k6 v1.1.0: throws `GoError: not implemented`, as k6 does. */
+  wrapKey(format: string, key: RK6CryptoKey, wrappingKey: RK6CryptoKey, wrapAlgorithm: unknown): never;
+  /** Not implemented in k6 v1.1.0: throws `GoError: not implemented`, as k6 does. */
   unwrapKey(
     format: string,
     wrappedKey: RK6BufferSource,
@@ -165,7 +268,7 @@ interface SubtleCrypto {
     unwrappedKeyAlgorithm: unknown,
     extractable: boolean,
     keyUsages: string[],
-  ): Promise<never>;
+  ): never;
 }
 
 /** The global WebCrypto object (k6's `crypto`), no import needed. */

@@ -95,6 +95,28 @@ const NOT_RUNTIME_OBJECTS: &[(&str, &str)] = &[
         "WebCrypto algorithm parameters",
     ),
     ("global.RK6AesGcmParams", "WebCrypto algorithm parameters"),
+    ("global.RK6AesCbcParams", "WebCrypto algorithm parameters"),
+    ("global.RK6AesCtrParams", "WebCrypto algorithm parameters"),
+    ("global.RK6EcKeyGenParams", "WebCrypto algorithm parameters"),
+    (
+        "global.RK6EcKeyImportParams",
+        "WebCrypto algorithm parameters",
+    ),
+    ("global.RK6EcdsaParams", "WebCrypto algorithm parameters"),
+    (
+        "global.RK6EcdhKeyDeriveParams",
+        "WebCrypto algorithm parameters",
+    ),
+    (
+        "global.RK6RsaHashedKeyGenParams",
+        "WebCrypto algorithm parameters",
+    ),
+    (
+        "global.RK6RsaHashedImportParams",
+        "WebCrypto algorithm parameters",
+    ),
+    ("global.RK6RsaPssParams", "WebCrypto algorithm parameters"),
+    ("global.RK6RsaOaepParams", "WebCrypto algorithm parameters"),
 ];
 
 /// Node and the TypeScript packages `.ci/setup-outputs.sh` installs.

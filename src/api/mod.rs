@@ -362,7 +362,7 @@ struct StatusPatch {
 }
 
 /// Go's `encoding/json` name for the kind of a JSON value, as its errors show it.
-fn go_kind(v: &Value) -> &'static str {
+pub(crate) fn go_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "bool",

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use boa_engine::builtins::promise::PromiseState;
+use boa_engine::builtins::promise::{OperationType, PromiseState};
+use boa_engine::context::HostHooks;
 use boa_engine::job::{GenericJob, Job, JobExecutor, NativeAsyncJob, PromiseJob};
 use boa_engine::object::JsObject;
 use boa_engine::object::builtins::JsPromise;
@@ -37,6 +38,49 @@ pub struct EventLoop {
     next_timer_id: Cell<u32>,
     /// Set by `VuSignal` holders; checked between jobs so a cancelled iteration stops.
     signal: RefCell<Option<std::sync::Arc<VuSignal>>>,
+    /// Rejected promises nobody handles yet (the context's HostPromiseRejectionTracker).
+    pub rejections: Rc<RejectionTracker>,
+    /// While a VU function runs (see `call_and_drain`): an unhandled rejection ends it.
+    report_uncaught: Cell<bool>,
+    /// The reason of the rejection that ended the call.
+    uncaught: RefCell<Option<JsValue>>,
+}
+
+/// Tracks rejected promises that have no handler, as k6's event loop does: one still without
+/// a handler once the pending jobs have run ends the iteration with
+/// `Uncaught (in promise) ...`, like a rejection the function itself returns.
+#[derive(Default)]
+pub struct RejectionTracker {
+    unhandled: RefCell<Vec<JsObject>>,
+}
+
+impl HostHooks for RejectionTracker {
+    fn promise_rejection_tracker(
+        &self,
+        promise: &JsObject<boa_engine::builtins::promise::Promise>,
+        operation: OperationType,
+        _context: &mut Context,
+    ) {
+        let promise = promise.clone().upcast();
+        let mut unhandled = self.unhandled.borrow_mut();
+        match operation {
+            OperationType::Reject => unhandled.push(promise),
+            OperationType::Handle => unhandled.retain(|p| p != &promise),
+        }
+    }
+}
+
+impl RejectionTracker {
+    /// The reason of the first rejection still without a handler; forgets them all.
+    fn take(&self) -> Option<JsValue> {
+        let pending = std::mem::take(&mut *self.unhandled.borrow_mut());
+        pending
+            .into_iter()
+            .find_map(|p| match JsPromise::from_object(p).ok()?.state() {
+                PromiseState::Rejected(reason) => Some(reason),
+                _ => None,
+            })
+    }
 }
 
 impl JobExecutor for EventLoop {
@@ -172,6 +216,12 @@ impl EventLoop {
             }
             self.run_microtasks(ctx)?;
             self.run_due_timers(ctx)?;
+            if self.report_uncaught.get()
+                && let Some(reason) = self.rejections.take()
+            {
+                *self.uncaught.borrow_mut() = Some(reason.clone());
+                return Err(JsError::from_opaque(reason));
+            }
             let pending: Vec<NativeAsyncJob> = self.async_jobs.borrow_mut().drain(..).collect();
             for job in pending {
                 group.insert(job.call(ctx));
@@ -230,6 +280,52 @@ pub fn interrupted_error() -> JsError {
         .into()
 }
 
+/// Why a call of script code failed.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: JsError,
+    /// The function returned a Promise that was rejected (an async function that threw).
+    pub in_promise: bool,
+}
+
+impl From<JsError> for Failure {
+    fn from(error: JsError) -> Failure {
+        Failure {
+            error,
+            in_promise: false,
+        }
+    }
+}
+
+impl Failure {
+    /// The text k6 logs: an exception as `format_exception` renders it; a rejection as
+    /// `Uncaught (in promise) ` and the value's string form (an Error's with its stack).
+    pub fn format(&self, ctx: &mut Context) -> String {
+        if !self.in_promise {
+            return super::util::format_exception(&self.error, ctx);
+        }
+        let value = self
+            .error
+            .clone()
+            .into_opaque(ctx)
+            .unwrap_or(JsValue::undefined());
+        let is_error = value
+            .as_object()
+            .is_some_and(|o| o.is::<boa_engine::builtins::error::Error>());
+        let text = if is_error {
+            super::util::format_exception(&self.error, ctx)
+        } else {
+            // k6's WebCrypto errors have a toString (`Name: message`); a plain object, such as
+            // k6/x/kv's `{name, message}`, is shown as JSON rather than `[object Object]`.
+            match value.to_string(ctx).map(|s| s.to_std_string_escaped()) {
+                Ok(s) if s != "[object Object]" => s,
+                _ => super::util::display_value(&value, ctx),
+            }
+        };
+        format!("Uncaught (in promise) {text}")
+    }
+}
+
 /// Calls `f(args)` and runs the VU's event loop until it is empty (k6 ends an iteration when
 /// its promise has settled and no timers or callbacks remain). Returns the settled value.
 pub async fn call_and_drain(
@@ -237,11 +333,30 @@ pub async fn call_and_drain(
     ctx: &mut Context,
     f: &JsObject,
     args: &[JsValue],
-) -> JsResult<JsValue> {
+) -> Result<JsValue, Failure> {
+    // Rejections left over from earlier calls (init code, an interrupted iteration) are not
+    // this call's.
+    drop(event_loop.rejections.take());
+    *event_loop.uncaught.borrow_mut() = None;
     let v = f.call(&JsValue::undefined(), args, ctx)?;
     let cell = RefCell::new(ctx);
-    event_loop.drive(&cell, None).await?;
-    settled(&v)
+    event_loop.report_uncaught.set(true);
+    let drained = event_loop.drive(&cell, None).await;
+    event_loop.report_uncaught.set(false);
+    if let Some(reason) = event_loop.uncaught.borrow_mut().take() {
+        return Err(Failure {
+            error: JsError::from_opaque(reason),
+            in_promise: true,
+        });
+    }
+    drained?;
+    if let Some(PromiseState::Rejected(e)) = v.as_promise().map(|p| p.state()) {
+        return Err(Failure {
+            error: JsError::from_opaque(e),
+            in_promise: true,
+        });
+    }
+    Ok(settled(&v)?)
 }
 
 /// The value of a settled promise, or `v` itself when it is not a promise.

@@ -12,7 +12,7 @@ use boa_engine::object::{FunctionObjectBuilder, ObjectInitializer};
 use boa_engine::property::{Attribute, PropertyDescriptor};
 use boa_engine::{Context, JsError, JsObject, JsResult, JsString, JsValue, NativeFunction};
 
-use super::event_loop::{EventLoop, call_and_drain};
+use super::event_loop::{EventLoop, Failure, call_and_drain};
 use super::interrupt::{ABORT_MESSAGE, INTERRUPT_MESSAGE};
 use super::loader::Loader;
 use super::runtime::{Phase, RunShared, ScenarioInfo, VuRef, VuState, vu_state};
@@ -149,6 +149,7 @@ impl Vu {
         let loader = Rc::new(Loader::new(shared.clone()));
         let mut ctx = Context::builder()
             .job_executor(event_loop.clone())
+            .host_hooks(event_loop.rejections.clone())
             .module_loader(loader.clone())
             .build()
             .map_err(|e| ScriptError {
@@ -304,7 +305,7 @@ impl Vu {
         let shared = self.state.borrow().shared.clone();
         let _guard = shared.tokio.enter();
         let start = Instant::now();
-        let result = (|| {
+        let result = (|| -> Result<_, Failure> {
             let arg = self.data_arg(arg)?;
             let v = futures_lite::future::block_on(call_and_drain(
                 &self.event_loop,
@@ -316,10 +317,12 @@ impl Vu {
             if phase != Phase::Setup {
                 return Ok(Ok(None));
             }
-            super::setup_data::export(&v, &mut self.ctx).map(|x| match x {
-                super::setup_data::Exported::Data(d) => Ok(d),
-                super::setup_data::Exported::Unsupported(msg) => Err(msg),
-            })
+            Ok(
+                super::setup_data::export(&v, &mut self.ctx).map(|x| match x {
+                    super::setup_data::Exported::Data(d) => Ok(d),
+                    super::setup_data::Exported::Unsupported(msg) => Err(msg),
+                })?,
+            )
         })();
         self.finish_call(
             start,
@@ -333,9 +336,9 @@ impl Vu {
                 interrupted: false,
             }),
             Err(e) => {
-                let interrupted = is_interrupt(&e, &mut self.ctx);
+                let interrupted = is_interrupt(&e.error, &mut self.ctx);
                 Err(ScriptError {
-                    message: format_exception(&e, &mut self.ctx),
+                    message: e.format(&mut self.ctx),
                     interrupted,
                 })
             }
@@ -393,7 +396,7 @@ impl Vu {
         self.set_phase(Phase::HandleSummary);
         let shared = self.state.borrow().shared.clone();
         let _guard = shared.tokio.enter();
-        let result = (|| -> JsResult<Option<SummaryFiles>> {
+        let result = (|| -> Result<Option<SummaryFiles>, Failure> {
             let arg = JsValue::from_json(data, &mut self.ctx)?;
             // k6's data always has a `setup_data` key, undefined when setup() returned
             // nothing (JSON has no undefined, so it is added here).
@@ -447,7 +450,7 @@ impl Vu {
             Ok(Some(out))
         })();
         result.map_err(|e| ScriptError {
-            message: format_exception(&e, &mut self.ctx),
+            message: e.format(&mut self.ctx),
             interrupted: false,
         })
     }
@@ -497,7 +500,7 @@ impl Vu {
         let _ = global.set(JsString::from("__ITER"), iter as f64, false, &mut self.ctx);
         let _guard = shared.tokio.enter();
         let start = Instant::now();
-        let result = (|| {
+        let result = (|| -> Result<JsValue, Failure> {
             let arg = self.iteration_data_arg(data)?;
             futures_lite::future::block_on(call_and_drain(
                 &self.event_loop,
@@ -508,32 +511,36 @@ impl Vu {
         })();
         let outcome = match result {
             Ok(_) => IterationOutcome::Completed,
-            Err(e) if error_message_is(&e, ABORT_MESSAGE) => {
+            Err(e) if error_message_is(&e.error, ABORT_MESSAGE) => {
                 self.event_loop.reset();
                 IterationOutcome::Aborted
             }
             Err(e)
-                if is_interrupt(&e, &mut self.ctx) || self.state.borrow().signal.is_cancelled() =>
+                if is_interrupt(&e.error, &mut self.ctx)
+                    || self.state.borrow().signal.is_cancelled() =>
             {
                 self.event_loop.reset();
                 IterationOutcome::Interrupted
             }
             Err(e) => {
                 self.event_loop.reset();
-                let msg = format_exception(&e, &mut self.ctx);
+                let msg = e.format(&mut self.ctx);
                 let (executor, scenario) = sc
                     .as_ref()
                     .map(|s| (s.executor, s.name.to_string()))
                     .unwrap_or(("", String::new()));
-                super::console::log(
-                    super::console::Level::Error,
-                    &msg,
-                    &[
-                        ("executor", executor),
-                        ("scenario", &scenario),
-                        ("source", "stacktrace"),
-                    ],
-                );
+                // k6 tags a thrown exception `source=stacktrace`, not a rejected Promise.
+                let fields = [
+                    ("executor", executor),
+                    ("scenario", scenario.as_str()),
+                    ("source", "stacktrace"),
+                ];
+                let fields = if e.in_promise {
+                    &fields[..2]
+                } else {
+                    &fields[..]
+                };
+                super::console::log(super::console::Level::Error, &msg, fields);
                 IterationOutcome::Failed
             }
         };

@@ -228,21 +228,29 @@ export default async function () {
   add('global.SubtleCrypto', crypto.subtle);
   const hmacKey = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
   const aesKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 128 }, true, ['encrypt']);
-  for (const key of [hmacKey, aesKey]) {
+  const ecPair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const rsaPair = await crypto.subtle.generateKey(
+    { name: 'RSA-PSS', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true,
+    ['sign', 'verify'],
+  );
+  add('global.RK6CryptoKeyPair', ecPair);
+  add('global.RK6CryptoKeyPair', rsaPair);
+  const keys = [hmacKey, aesKey, ecPair.privateKey, ecPair.publicKey, rsaPair.privateKey, rsaPair.publicKey];
+  for (const key of keys) {
     add('global.RK6CryptoKey', key);
     add('global.RK6CryptoKey.algorithm', key.algorithm);
     add('global.RK6JsonWebKey', await crypto.subtle.exportKey('jwk', key));
+    if (key.algorithm.key_algorithm) {
+      add('global.RK6CryptoKey.algorithm.key_algorithm', key.algorithm.key_algorithm);
+      add('global.RK6AlgorithmName', key.algorithm.key_algorithm.algorithm);
+    }
+    if (key.algorithm.hash) {
+      add('global.RK6CryptoKey.algorithm.hash', key.algorithm.hash);
+    }
+    add('global.RK6AlgorithmName', key.algorithm.algorithm);
   }
-  add('global.RK6CryptoKey.algorithm.hash', hmacKey.algorithm.hash);
-  add('global.RK6CryptoKey.algorithm.key_algorithm', hmacKey.algorithm.key_algorithm);
-  for (const named of [
-    hmacKey.algorithm.algorithm,
-    hmacKey.algorithm.hash.algorithm,
-    hmacKey.algorithm.key_algorithm.algorithm,
-    aesKey.algorithm.algorithm,
-  ]) {
-    add('global.RK6AlgorithmName', named);
-  }
+  add('global.RK6AlgorithmName', hmacKey.algorithm.hash.algorithm);
 
   const result = {
     modules,
