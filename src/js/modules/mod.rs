@@ -3,15 +3,18 @@
 //! `import { get } from 'k6/http'` both work).
 
 pub mod crypto;
+pub mod csv;
 pub mod data;
 pub mod encoding;
 pub mod execution;
+pub mod fs;
 pub mod html;
 pub mod http;
 pub mod http_navigation;
 pub mod k6;
 pub mod kv;
 pub mod metrics;
+pub mod streams;
 pub mod timers;
 pub mod webcrypto;
 
@@ -37,6 +40,13 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     ("k6/crypto", crypto::EXPORTS, crypto::exports),
     ("k6/html", html::EXPORTS, html::exports),
     ("k6/x/kv", kv::EXPORTS, kv::exports),
+    ("k6/experimental/fs", fs::EXPORTS, fs::exports),
+    ("k6/experimental/csv", csv::EXPORTS, csv::exports),
+    (
+        "k6/experimental/streams",
+        streams::EXPORTS,
+        streams::exports,
+    ),
 ];
 
 /// The builder of a built-in module's exports object, or `None` when `spec` is not built in.
