@@ -10,6 +10,8 @@
 #     (default /opt/rk6-ci/ts): typescript@6.0.3, whose compiler API tests/js_api.rs uses to read
 #     js-api/*.d.ts, and typescript@7.0.2 (as `typescript-7`), the current release; both
 #     type-check examples/.
+#   - redis-server (Debian package), for the k6/experimental/redis tests, which start their own
+#     servers on free 127.0.0.1 ports ($RK6_REDIS_SERVER overrides the binary).
 set -euo pipefail
 
 VENV="${RK6_CI_VENV:-/opt/rk6-ci/venv}"
@@ -62,5 +64,15 @@ if [ "$(ts_version typescript)" != 6.0.3 ] || [ "$(ts_version typescript-7)" != 
         typescript@6.0.3 typescript-7@npm:typescript@7.0.2
 else
     echo "setup-outputs: typescript present ($TS_DIR)"
+fi
+if ! command -v redis-server >/dev/null; then
+    echo "setup-outputs: installing redis-server (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq redis-server >/dev/null
+    # The package may start a daemon on 6379; the tests run their own servers.
+    if command -v service >/dev/null; then $SUDO service redis-server stop >/dev/null 2>&1 || true; fi
+else
+    echo "setup-outputs: redis-server present ($(command -v redis-server))"
 fi
 echo "setup-outputs: done"

@@ -11,3 +11,7 @@
 /// <reference path="./k6-html.d.ts" />
 /// <reference path="./k6-options.d.ts" />
 /// <reference path="./k6-x-kv.d.ts" />
+/// <reference path="./k6-experimental-fs.d.ts" />
+/// <reference path="./k6-experimental-csv.d.ts" />
+/// <reference path="./k6-experimental-streams.d.ts" />
+/// <reference path="./k6-experimental-redis.d.ts" />

@@ -15,6 +15,10 @@ import * as k6http from 'k6/http';
 import * as k6metrics from 'k6/metrics';
 import * as k6timers from 'k6/timers';
 import * as k6kv from 'k6/x/kv';
+import * as k6fs from 'k6/experimental/fs';
+import * as k6csv from 'k6/experimental/csv';
+import * as k6streams from 'k6/experimental/streams';
+import * as k6redis from 'k6/experimental/redis';
 
 const BASE = __ENV.BASE_URL;
 
@@ -29,6 +33,10 @@ const MODULES = {
   'k6/metrics': k6metrics,
   'k6/timers': k6timers,
   'k6/x/kv': k6kv,
+  'k6/experimental/fs': k6fs,
+  'k6/experimental/csv': k6csv,
+  'k6/experimental/streams': k6streams,
+  'k6/experimental/redis': k6redis,
 };
 
 export const options = { vus: 1, iterations: 1 };
@@ -60,6 +68,11 @@ const metrics = [
 ];
 const kv = k6kv.openKv({ backend: 'memory' });
 const shared = new k6data.SharedArray('probe', () => [1]);
+// k6/experimental/*: files and CSV parsers are opened, and redis clients made, at init.
+const probeFile = await k6fs.open('./probe.csv');
+const csvParser = new k6csv.Parser(await k6fs.open('./probe.csv'));
+const fsError = await k6fs.open('./missing.csv').catch((e) => e);
+const redisClient = new k6redis.Client('redis://127.0.0.1:1');
 const initGlobals = Object.getOwnPropertyNames(globalThis).sort();
 
 export default async function () {
@@ -151,6 +164,22 @@ export default async function () {
   } catch (err) {
     add('k6/x/kv.KvError', err);
   }
+
+  // k6/experimental/*
+  add('k6/experimental/fs.File', probeFile);
+  add('k6/experimental/fs.FileInfo', await probeFile.stat());
+  add('k6/experimental/fs.FsError', fsError);
+  add('k6/experimental/csv.Parser', csvParser);
+  add('k6/experimental/csv.ParseResult', await csvParser.next());
+  let controller;
+  const stream = new k6streams.ReadableStream({ start(c) { controller = c; c.enqueue(1); } });
+  add('k6/experimental/streams.ReadableStream', stream);
+  add('k6/experimental/streams.ReadableStreamDefaultController', controller);
+  const reader = stream.getReader();
+  add('k6/experimental/streams.ReadableStreamDefaultReader', reader);
+  add('k6/experimental/streams.ReadResult', await reader.read());
+  add('k6/experimental/streams.CountQueuingStrategy', new k6streams.CountQueuingStrategy({ highWaterMark: 1 }));
+  add('k6/experimental/redis.Client', redisClient);
 
   // Globals
   add('global.Console', console);

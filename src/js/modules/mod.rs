@@ -14,6 +14,7 @@ pub mod http_navigation;
 pub mod k6;
 pub mod kv;
 pub mod metrics;
+pub mod redis;
 pub mod streams;
 pub mod timers;
 pub mod webcrypto;
@@ -47,6 +48,7 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
         streams::EXPORTS,
         streams::exports,
     ),
+    ("k6/experimental/redis", redis::EXPORTS, redis::exports),
 ];
 
 /// The builder of a built-in module's exports object, or `None` when `spec` is not built in.
