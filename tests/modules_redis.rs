@@ -142,20 +142,32 @@ struct Certs {
 }
 
 fn certs() -> Certs {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    // Distinct subject names: rcgen's default subject is the same for every certificate, and
+    // OpenSSL (redis-server) takes a client certificate whose subject equals its issuer for a
+    // self-signed one and refuses it (`unknown CA`).
+    let named = |params: &mut CertificateParams, cn: &str| {
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params.distinguished_name.push(DnType::CommonName, cn);
+    };
     let ca_key = KeyPair::generate().expect("key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    named(&mut ca_params, "rk6 test CA");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca = ca_params.self_signed(&ca_key).expect("ca");
     let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
     let server_key = KeyPair::generate().expect("key");
-    let server = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-        .expect("params")
+    let mut server_params =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .expect("params");
+    named(&mut server_params, "localhost");
+    let server = server_params
         .signed_by(&server_key, &issuer)
         .expect("server cert");
     let client_key = KeyPair::generate().expect("key");
-    let client = CertificateParams::new(vec!["k6-client".to_string()])
-        .expect("params")
+    let mut client_params = CertificateParams::new(vec!["k6-client".to_string()]).expect("params");
+    named(&mut client_params, "k6-client");
+    let client = client_params
         .signed_by(&client_key, &issuer)
         .expect("client cert");
     Certs {
