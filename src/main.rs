@@ -1,4 +1,4 @@
-//! The `rk6` command line: `run`, `inspect`, `version`, `target`.
+//! The `rk6` command line: `run`, `inspect`, `archive`, `version`, `target`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -29,6 +29,8 @@ enum Command {
     Run(RunArgs),
     /// Print the script's consolidated options as JSON.
     Inspect(RunArgs),
+    /// Write the script, its modules and the files it opens to a test archive (k6's format).
+    Archive(ArchiveArgs),
     /// Print the version.
     Version,
     /// Serve the embedded httpbin-style test target on 127.0.0.1.
@@ -43,6 +45,18 @@ enum Command {
         #[arg(long)]
         tls_key: Option<PathBuf>,
     },
+}
+
+#[derive(Args, Clone)]
+struct ArchiveArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Archive file to write ('-': standard output).
+    #[arg(short = 'O', long = "archive-out", default_value = "archive.tar")]
+    archive_out: PathBuf,
+    /// Do not record environment variables (from --env or the system) in the archive.
+    #[arg(long)]
+    exclude_env_vars: bool,
 }
 
 #[derive(Args, Clone)]
@@ -161,17 +175,16 @@ struct RunArgs {
     /// REST API address ('' disables it).
     #[arg(short = 'a', long, default_value = "localhost:6565")]
     address: String,
-    /// Pass the system environment to __ENV.
+    /// Pass the system environment to __ENV (default: true for run, false for archive).
     // A pflag bool as in k6: `--include-system-env-vars` alone means true, `=false` turns it off.
     #[arg(
         long,
-        default_value_t = true,
         action = clap::ArgAction::Set,
         num_args = 0..=1,
         require_equals = true,
         default_missing_value = "true"
     )]
-    include_system_env_vars: bool,
+    include_system_env_vars: Option<bool>,
     /// Where log lines go: stderr, stdout, none or file=PATH.
     #[arg(long, default_value = "stderr")]
     log_output: String,
@@ -321,7 +334,7 @@ fn cli_layer(a: &RunArgs) -> Result<Layer, String> {
     Ok(l)
 }
 
-fn build_request(a: &RunArgs) -> Result<RunRequest, (i32, String)> {
+fn build_request(a: &RunArgs, include_env_by_default: bool) -> Result<RunRequest, (i32, String)> {
     let cfg = |m: String| (exit::INVALID_CONFIG, m);
     let config_file = match &a.config {
         None => None,
@@ -370,7 +383,7 @@ fn build_request(a: &RunArgs) -> Result<RunRequest, (i32, String)> {
         cli_layer: cli_layer(a).map_err(cfg)?,
         config_file,
         script_env,
-        include_system_env: a.include_system_env_vars,
+        include_system_env: a.include_system_env_vars.unwrap_or(include_env_by_default),
         outputs,
         summary_export,
         no_summary,
@@ -382,6 +395,7 @@ fn build_request(a: &RunArgs) -> Result<RunRequest, (i32, String)> {
         no_color: a.no_color || env.contains_key("NO_COLOR"),
         linger: a.linger || std::env::var("K6_LINGER").is_ok_and(|v| v == "true" || v == "1"),
         env,
+        archive: None,
     })
 }
 
@@ -472,7 +486,7 @@ fn main() {
         Command::Run(a) => match unsupported_flag(&a)
             .and_then(|()| logging(&a))
             .map_err(|m| (255, m))
-            .and_then(|()| build_request(&a))
+            .and_then(|()| build_request(&a, true))
         {
             Ok(req) => match console_output(&a) {
                 Ok(()) => runner::run(req),
@@ -486,8 +500,20 @@ fn main() {
                 code
             }
         },
-        Command::Inspect(a) => match build_request(&a) {
-            Ok(req) => match runner::inspect(&req) {
+        Command::Archive(a) => match build_request(&a.run, false).and_then(|req| {
+            runner::archive(req, &a.archive_out, a.exclude_env_vars)
+                .map_err(|e| (e.code, e.message))
+        }) {
+            Ok(()) => 0,
+            Err((code, msg)) => {
+                if !msg.is_empty() {
+                    rk6::js::console::error(&msg);
+                }
+                code
+            }
+        },
+        Command::Inspect(a) => match build_request(&a, true) {
+            Ok(req) => match runner::inspect(req) {
                 Ok(v) => {
                     runner::print_stdout(&format!(
                         "{}\n",

@@ -22,6 +22,7 @@ use crate::metrics::engine::MetricsEngine;
 use crate::metrics::registry::{BuiltinMetrics, Registry, ThresholdIndex};
 use crate::metrics::sample::{Sample, SampleBatch, TagSet, now_ns};
 use crate::metrics::summary::SummaryOptions;
+use crate::metrics::threshold_board::ThresholdBoard;
 use crate::metrics::thresholds::ThresholdsConfig;
 use crate::options::{Layer, Options, apply_layer};
 use crate::output::{Output, OutputContext, OutputReport};
@@ -65,6 +66,43 @@ pub struct RunRequest {
     pub no_color: bool,
     /// `--linger`: after the test, keep the REST API up until SIGINT/SIGTERM.
     pub linger: bool,
+    /// The test archive `script` turned out to be (then `script` is the archived script).
+    pub archive: Option<Arc<crate::archive::Archive>>,
+}
+
+impl RunRequest {
+    /// When `script` is a test archive (k6's or rk6's), the request to run what it holds: the
+    /// archived script, read from the archive's files, with the archive's options as the
+    /// script's and its environment under the system's and `-e`'s, as k6 runs archives.
+    pub fn open_archive(mut self) -> Result<RunRequest, RunError> {
+        let Ok(bytes) = std::fs::read(&self.script) else {
+            return Ok(self);
+        };
+        if !crate::archive::is_archive(&bytes) {
+            return Ok(self);
+        }
+        let archive = crate::archive::Archive::read(&bytes).map_err(|e| RunError {
+            code: exit::GENERIC_ERROR,
+            message: format!(
+                "could not initialize '{}': could not load test archive bundle 'file://{}': {e}",
+                self.script.display(),
+                std::fs::canonicalize(&self.script)
+                    .unwrap_or_else(|_| self.script.clone())
+                    .display()
+            ),
+            hint: None,
+        })?;
+        if archive.metadata.kind != "js" {
+            return Err(RunError::config(format!(
+                "archive '{}' has an unsupported test type '{}'",
+                self.script.display(),
+                archive.metadata.kind
+            )));
+        }
+        self.script = archive.script_key();
+        self.archive = Some(Arc::new(archive));
+        Ok(self)
+    }
 }
 
 /// An error that ends `rk6 run` with a k6 exit code.
@@ -227,8 +265,9 @@ fn system_env(
     include: bool,
     env: &HashMap<String, String>,
     script_env: &BTreeMap<String, String>,
+    archived: Option<&BTreeMap<String, String>>,
 ) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+    let mut out = archived.cloned().unwrap_or_default();
     if include {
         for (k, v) in env {
             out.insert(k.clone(), v.clone());
@@ -270,7 +309,13 @@ fn make_shared(
         registry,
         builtin,
         samples,
-        env: system_env(req.include_system_env, &req.env, &req.script_env),
+        env: system_env(
+            req.include_system_env,
+            &req.env,
+            &req.script_env,
+            req.archive.as_ref().and_then(|a| a.metadata.env.as_ref()),
+        ),
+        archive: req.archive.clone(),
         script_path,
         script_dir,
         tokio,
@@ -337,6 +382,8 @@ fn read_script_options(
             hint: None,
         })?;
     let opts = match result {
+        // k6 runs an archive with the options it recorded, not the script's.
+        Ok(_) if req.archive.is_some() => req.archive.as_ref().map(|a| a.metadata.options.clone()),
         Ok(o) => o,
         // exec.test.abort() in the init code: already reported, exit 108.
         Err(_) if matches!(*shared.abort.lock(), Some(AbortReason::ScriptAbort(_))) => {
@@ -433,11 +480,81 @@ fn check_script_options(
     )))
 }
 
-/// Reads options only (for `rk6 inspect`).
-pub fn inspect(req: &RunRequest) -> Result<serde_json::Value, RunError> {
+/// `rk6 archive`: evaluates the script once, as a test run's init does, and writes the
+/// script, every local and remote module and every `open()`ed file to `out` (`-`: stdout)
+/// in k6's archive layout, with the consolidated options and (unless `exclude_env`) the
+/// environment the run would see.
+pub fn archive(req: RunRequest, out: &std::path::Path, exclude_env: bool) -> Result<(), RunError> {
+    use crate::archive::{Archive, Metadata, anonymize};
+    let req = req.open_archive()?;
     let rt = tokio_runtime()?;
-    let preload = read_script_options(req, rt.handle().clone())?;
-    let options = consolidate(req, preload.options)?;
+    let preload = read_script_options(&req, rt.handle().clone())?;
+    let options = consolidate(&req, preload.options.clone())?;
+    let script = std::fs::canonicalize(&req.script).unwrap_or_else(|_| req.script.clone());
+    let anonymized = |p: &std::path::Path| PathBuf::from(anonymize(&p.to_string_lossy()));
+    let mut files = std::collections::BTreeMap::new();
+    for key in preload.sources.keys().chain(preload.files.keys()) {
+        let data = if let Some(a) = &req.archive {
+            a.files.get(key).cloned()
+        } else if crate::js::specifier::is_remote_key(key) {
+            preload.sources.get(key).map(|s| s.as_bytes().to_vec())
+        } else {
+            // The file as written (TypeScript included), not what rk6 made of it.
+            std::fs::read(key).ok()
+        };
+        if let Some(data) = data {
+            let name = if crate::js::specifier::is_remote_key(key) {
+                key.clone()
+            } else {
+                anonymized(key)
+            };
+            files.insert(name, data);
+        }
+    }
+    let data = files.get(&anonymized(&script)).cloned().unwrap_or_default();
+    let dir = script.parent().unwrap_or(std::path::Path::new("/"));
+    // k6 writes `null` when told to exclude the environment.
+    let env = (!exclude_env).then(|| {
+        system_env(
+            req.include_system_env,
+            &req.env,
+            &req.script_env,
+            req.archive.as_ref().and_then(|a| a.metadata.env.as_ref()),
+        )
+    });
+    let archive = Archive {
+        metadata: Metadata {
+            kind: "js".into(),
+            options: serde_json::Value::Object(options.raw.clone()),
+            filename: format!("file://{}", anonymized(&script).display()),
+            pwd: format!("file://{}", anonymized(dir).display()),
+            env,
+            compatibility_mode: "extended".into(),
+            // The k6 release whose behaviour rk6 follows (k6 reads no meaning into it).
+            k6_version: "1.1.0".into(),
+            goos: std::env::consts::OS.into(),
+        },
+        data,
+        files,
+    };
+    let written = if out == std::path::Path::new("-") {
+        archive.write(std::io::stdout().lock())
+    } else {
+        std::fs::File::create(out).and_then(|f| archive.write(std::io::BufWriter::new(f)))
+    };
+    written.map_err(|e| RunError {
+        code: exit::GENERIC_ERROR,
+        message: format!("cannot write the archive {}: {e}", out.display()),
+        hint: None,
+    })
+}
+
+/// Reads options only (for `rk6 inspect`).
+pub fn inspect(req: RunRequest) -> Result<serde_json::Value, RunError> {
+    let req = req.open_archive()?;
+    let rt = tokio_runtime()?;
+    let preload = read_script_options(&req, rt.handle().clone())?;
+    let options = consolidate(&req, preload.options)?;
     Ok(options.inspect_json())
 }
 
@@ -545,7 +662,8 @@ fn start_output(mut out: Box<dyn Output>, stop_deadline: Duration) -> anyhow::Re
 /// snapshot requests from the REST API.
 struct PipelineInputs {
     samples: Receiver<SampleBatch>,
-    finish: Receiver<()>,
+    /// The test's duration, once every VU is done.
+    finish: Receiver<Duration>,
     queries: Receiver<crate::api::MetricsQuery>,
 }
 
@@ -583,9 +701,14 @@ fn spawn_pipeline(
                         Ok(batch) => deliver(&mut engine, &mut outputs, batch),
                         Err(_) => break,
                     },
-                    recv(finish) -> _ => {
+                    recv(finish) -> elapsed => {
                         while let Ok(batch) = rx.try_recv() {
                             deliver(&mut engine, &mut outputs, batch);
+                        }
+                        // k6 finalizes the thresholds before it stops the outputs, so the
+                        // outputs that write threshold state flush the final verdicts.
+                        if evaluate && let Ok(elapsed) = elapsed {
+                            engine.evaluate_thresholds_final(elapsed);
                         }
                         break;
                     },
@@ -643,9 +766,21 @@ fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Out
                 crate::output::timestream::TimestreamOutput::new(arg, ctx)
                     .map_err(|e| RunError::config(format!("{e:#}")))?,
             ),
+            crate::output::clickhouse::NAME => Box::new(
+                crate::output::clickhouse::ClickHouseOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(format!("{e:#}")))?,
+            ),
+            crate::output::timescaledb::NAME => Box::new(
+                crate::output::timescaledb::TimescaleDbOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(format!("{e:#}")))?,
+            ),
+            crate::output::prometheus_rw::NAME => Box::new(
+                crate::output::prometheus_rw::PrometheusRwOutput::new(arg, ctx)
+                    .map_err(|e| RunError::config(format!("{e:#}")))?,
+            ),
             other => {
                 return Err(RunError::config(format!(
-                    "invalid output type '{other}', available types are: csv, influxdb, json, timestream"
+                    "invalid output type '{other}', available types are: clickhouse, csv, experimental-prometheus-rw, influxdb, json, timescaledb, timestream"
                 )));
             }
         };
@@ -724,7 +859,7 @@ const SAMPLE_BATCHES_IN_FLIGHT: usize = 2048;
 
 pub fn run(req: RunRequest) -> i32 {
     console::init_logging(req.verbose);
-    match run_inner(&req) {
+    match req.open_archive().and_then(|req| run_inner(&req)) {
         Ok(code) => code,
         Err(e) => {
             match e.hint {
@@ -738,7 +873,7 @@ pub fn run(req: RunRequest) -> i32 {
 }
 
 fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
-    if !req.script.is_file() {
+    if req.archive.is_none() && !req.script.is_file() {
         return Err(RunError {
             code: exit::SCRIPT_EXCEPTION,
             message: format!(
@@ -807,11 +942,18 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     *shared.shared_arrays.lock() = shared_arrays;
 
     // Outputs and the metrics pipeline.
+    // As in k6, outputs see no thresholds with --no-thresholds.
+    let threshold_board = Arc::new(if req.no_thresholds {
+        ThresholdBoard::default()
+    } else {
+        ThresholdBoard::new(&thresholds)
+    });
     let out_ctx = OutputContext {
         registry: registry.clone(),
         test_run_id: format!("{:x}", now_ns()),
         config_file: req.config_file.clone(),
         env: Arc::new(req.env.clone()),
+        thresholds: threshold_board.clone(),
     };
     let outputs = make_outputs(&req.outputs, &out_ctx)?;
     let descriptions: Vec<String> = outputs.iter().map(|o| o.description()).collect();
@@ -864,8 +1006,11 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         )));
     }
     thresholds.validate(&registry).map_err(RunError::config)?;
-    let engine = MetricsEngine::new(registry.clone(), thresholds);
-    let (finish_tx, finish_rx) = bounded::<()>(1);
+    let mut engine = MetricsEngine::new(registry.clone(), thresholds);
+    if !threshold_board.is_empty() {
+        engine.publish_thresholds_to(threshold_board);
+    }
+    let (finish_tx, finish_rx) = bounded::<Duration>(1);
     let (query_tx, query_rx) = unbounded::<crate::api::MetricsQuery>();
     let pipeline = spawn_pipeline(
         engine,
@@ -1161,7 +1306,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     let test_failed = shared.counters.test_failed.load(Ordering::Relaxed);
     // Every VU reported its activation done after sending its samples, so everything sent
     // so far is ahead of this finish signal in the channel order.
-    let _ = finish_tx.send(());
+    let _ = finish_tx.send(elapsed);
     let PipelineResult {
         mut engine,
         reports,

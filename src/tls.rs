@@ -50,6 +50,82 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyServerCert {
     }
 }
 
+/// Go's bundle files on Linux (`crypto/x509/root_linux.go`): the first one that can be read is used.
+const CERT_FILES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// Go's certificate directories on Linux: every certificate in each one is trusted.
+const CERT_DIRECTORIES: &[&str] = &["/etc/ssl/certs", "/etc/pki/tls/certs"];
+
+/// The roots k6 trusts on Linux, found as Go's `x509.SystemCertPool` finds them:
+/// `SSL_CERT_FILE` replaces the list of bundle files (the first readable one counts) and
+/// `SSL_CERT_DIR` the list of directories (colon-separated), whose certificates are all added.
+/// So a corporate CA in `SSL_CERT_FILE` is trusted together with the system's directory of
+/// certificates, as with k6. Nothing found at all: the Mozilla set compiled into rk6.
+pub fn system_roots() -> rustls::RootCertStore {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let file = env("SSL_CERT_FILE");
+    let dirs = env("SSL_CERT_DIR");
+    let files: Vec<&str> = match &file {
+        Some(f) => vec![f.as_str()],
+        None => CERT_FILES.to_vec(),
+    };
+    let dirs: Vec<&str> = match &dirs {
+        Some(d) => d.split(':').collect(),
+        None => CERT_DIRECTORIES.to_vec(),
+    };
+    let mut roots = roots_from(&files, &dirs);
+    if roots.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    roots
+}
+
+/// The certificates of the first readable file of `files` and of every file in `dirs`.
+/// Go skips directory entries that are symlinks to another entry of the same directory (the
+/// hash links of `c_rehash`); certificates met twice are added once.
+fn roots_from(files: &[&str], dirs: &[&str]) -> rustls::RootCertStore {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut seen = std::collections::HashSet::new();
+    let mut roots = rustls::RootCertStore::empty();
+    let mut add_pem = |data: &[u8], roots: &mut rustls::RootCertStore| {
+        let certs = CertificateDer::pem_slice_iter(data)
+            .filter_map(Result::ok)
+            .filter(|c| seen.insert(c.as_ref().to_vec()));
+        roots.add_parsable_certificates(certs);
+    };
+    if let Some(data) = files.iter().find_map(|f| std::fs::read(f).ok()) {
+        add_pem(&data, &mut roots);
+    }
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut paths: Vec<std::path::PathBuf> =
+            entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            // Go's test: a symlink whose target has no `/`.
+            let links_within_dir = std::fs::read_link(&path)
+                .is_ok_and(|target| !target.to_string_lossy().contains('/'));
+            if links_within_dir || path.is_dir() {
+                continue;
+            }
+            if let Ok(data) = std::fs::read(&path) {
+                add_pem(&data, &mut roots);
+            }
+        }
+    }
+    roots
+}
+
 /// The `tlsVersion` and `tlsCipherSuites` options as rustls settings.
 #[derive(Clone, Debug)]
 pub struct TlsOptions {
@@ -181,6 +257,44 @@ impl TlsOptions {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn ca_pem(name: &str) -> String {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let key = rcgen::KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    #[test]
+    fn roots_as_go_finds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let bundle = dir.path().join("bundle.pem");
+        std::fs::write(&bundle, ca_pem("bundle CA") + &ca_pem("second CA")).unwrap();
+        let other = dir.path().join("other.pem");
+        std::fs::write(&other, ca_pem("unused bundle")).unwrap();
+        let certs = dir.path().join("certs");
+        std::fs::create_dir(&certs).unwrap();
+        let a = ca_pem("dir CA");
+        std::fs::write(certs.join("a.pem"), &a).unwrap();
+        // A c_rehash link to an entry of the same directory is skipped (counted once anyway).
+        std::os::unix::fs::symlink("a.pem", certs.join("1234abcd.0")).unwrap();
+        // The same certificate elsewhere, linked in: added once.
+        std::fs::write(dir.path().join("elsewhere.pem"), &a).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("elsewhere.pem"), certs.join("b.pem")).unwrap();
+        std::fs::write(certs.join("junk.txt"), "not a certificate").unwrap();
+        let s = |p: &std::path::Path| p.to_string_lossy().to_string();
+        // Only the first readable bundle file counts (a missing one is skipped).
+        let missing = dir.path().join("missing.pem");
+        let roots = roots_from(
+            &[&s(&missing), &s(&bundle), &s(&other)],
+            &[&s(&certs), &s(&missing)],
+        );
+        assert_eq!(roots.len(), 3);
+        assert_eq!(roots_from(&[&s(&missing)], &[]).len(), 0);
+    }
 
     #[test]
     fn versions_and_suites_like_k6() {

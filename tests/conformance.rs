@@ -1,4 +1,4 @@
-//! Differential conformance: every script in `tests/conformance/*.js` runs on rk6 and on real
+//! Differential conformance: every script in `tests/conformance/*.{js,ts}` runs on rk6 and on real
 //! k6 v1.1.0 (at `$RK6_K6` or `/opt/k6/bin/k6`, installed by `.ci/setup-outputs.sh`) against
 //! one embedded target, and everything a user can observe deterministically must agree:
 //!
@@ -78,7 +78,7 @@ fn corpus() -> Vec<Script> {
     let mut scripts: Vec<Script> = std::fs::read_dir(&dir)
         .expect("tests/conformance exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "js"))
+        .filter(|p| p.extension().is_some_and(|x| x == "js" || x == "ts"))
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("script readable");
             let mut args = Vec::new();

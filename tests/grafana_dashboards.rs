@@ -22,8 +22,8 @@ fn dashboards() -> Vec<(String, Value)> {
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(
-        out.len() >= 2,
-        "expected the Timestream and InfluxDB dashboards"
+        out.len() >= 5,
+        "expected the Timestream, InfluxDB, TimescaleDB, ClickHouse and Prometheus dashboards"
     );
     out
 }
@@ -181,13 +181,18 @@ fn every_variable_used_is_defined_and_datasources_are_variables() {
     }
 }
 
-/// The options of each custom variable, to expand `$var` in measure names.
+/// Custom variables that pick a trend statistic (a series name suffix), not a metric.
+const STAT_VARIABLES: &[&str] = &["quantile_stat"];
+
+/// The options of each custom variable naming metrics, to expand `$var` in measure names.
 fn custom_options(d: &Value) -> HashMap<String, Vec<String>> {
     d["templating"]["list"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|v| v["type"] == "custom")
+        .filter(|v| {
+            v["type"] == "custom" && !STAT_VARIABLES.contains(&v["name"].as_str().unwrap_or(""))
+        })
         .map(|v| {
             let opts = v["query"]
                 .as_str()
@@ -253,7 +258,7 @@ fn every_measure_queried_is_one_rk6_writes() {
         let mut texts = Vec::new();
         for p in panels(&d) {
             for t in p["targets"].as_array().into_iter().flatten() {
-                for key in ["rawQuery", "query"] {
+                for key in ["rawQuery", "query", "rawSql", "expr"] {
                     if let Some(q) = t[key].as_str() {
                         texts.push(q.to_string());
                     }
@@ -269,6 +274,16 @@ fn every_measure_queried_is_one_rk6_writes() {
                 if m != "$database" {
                     measures.extend(expand(m, &vars));
                 }
+            }
+            // SQL dashboards (TimescaleDB, ClickHouse).
+            for m in after(q, "metric = '", '\'') {
+                measures.extend(expand(m, &vars));
+            }
+            // PromQL: k6's series names map back to the metric they are written for.
+            for series in prom_series_names(q) {
+                measures.push(metric_of_series(&series, &known).unwrap_or_else(|| {
+                    panic!("{name}: series {series} is not one rk6 writes: {q}")
+                }));
             }
             if let Some(i) = q.find("FROM /^") {
                 let rest = &q[i + "FROM /^".len()..];
@@ -288,6 +303,57 @@ fn every_measure_queried_is_one_rk6_writes() {
             "{name}: only {queried} measures found in queries"
         );
     }
+}
+
+/// `k6_...` identifiers in a PromQL expression (`$variables` included).
+fn prom_series_names(q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = q;
+    while let Some(i) = rest.find("k6_") {
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+            .unwrap_or(tail.len());
+        out.push(tail[..end].to_string());
+        rest = &tail[end..];
+    }
+    out
+}
+
+/// The metric of a series k6's remote-write output names `k6_<metric>[_<suffix>]`.
+fn metric_of_series(series: &str, known: &BTreeSet<String>) -> Option<String> {
+    let name = series.strip_prefix("k6_")?;
+    let suffixes = [
+        "_total",
+        "_rate",
+        "_seconds",
+        "_bytes",
+        "_$quantile_stat",
+        "_p99",
+        "",
+    ];
+    suffixes
+        .iter()
+        .filter_map(|s| name.strip_suffix(s))
+        .find(|m| known.contains(*m))
+        .map(str::to_string)
+}
+
+#[test]
+fn prometheus_series_names_map_to_metrics() {
+    let known = known_measures();
+    assert_eq!(
+        prom_series_names(
+            "sum(irate(k6_http_reqs_total{a=\"b\"}[1m])) / k6_http_req_duration_$quantile_stat"
+        ),
+        vec!["k6_http_reqs_total", "k6_http_req_duration_$quantile_stat"]
+    );
+    assert_eq!(
+        metric_of_series("k6_http_req_duration_seconds", &known).as_deref(),
+        Some("http_req_duration")
+    );
+    assert_eq!(metric_of_series("k6_vus", &known).as_deref(), Some("vus"));
+    assert_eq!(metric_of_series("k6_nope_total", &known), None);
 }
 
 #[test]

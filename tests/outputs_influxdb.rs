@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use outputs_common::*;
 use rk6::metrics::sample::{Sample, SampleBatch, TagSet, now_ns};
 use rk6::output::influxdb::InfluxDbOutput;
@@ -132,38 +131,6 @@ impl Drop for Influxd {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// GET (or POST with a body) on a fresh current-thread runtime.
-fn http(url: &str, post: Option<&str>) -> Result<(u16, String), String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use http_body_util::BodyExt;
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http::<http_body_util::Full<Bytes>>();
-        let req = match post {
-            Some(b) => hyper::Request::post(url)
-                .body(http_body_util::Full::new(Bytes::from(b.to_string()))),
-            None => hyper::Request::get(url).body(http_body_util::Full::new(Bytes::new())),
-        }
-        .unwrap();
-        let resp = tokio::time::timeout(Duration::from_secs(10), client.request(req))
-            .await
-            .map_err(|_| "timeout".to_string())?
-            .map_err(|e| e.to_string())?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        Ok((status, String::from_utf8_lossy(&body).into_owned()))
-    })
 }
 
 /// Tag values that exercise every escaping rule.
@@ -508,14 +475,6 @@ fn v2_api_uses_org_bucket_and_token() {
 
 #[path = "common/mod.rs"]
 mod common;
-
-/// The real k6 binary, for side-by-side checks: `$RK6_K6` or the venv `.ci/setup-outputs.sh`
-/// installs k6 v1.1.0 into.
-fn k6_binary() -> PathBuf {
-    std::env::var("RK6_K6")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from("/opt/k6/bin/k6"))
-}
 
 const K6_SCRIPT: &str = r#"
 import http from 'k6/http';

@@ -83,25 +83,27 @@ export default function () {
 "#;
 
 #[test]
-fn remote_imports_come_from_the_module_cache_or_fail_clearly() {
+fn undownloadable_remote_imports_come_from_the_module_cache_or_fail_clearly() {
     let ws = Workspace::new();
     let cache = ws.path("cache");
     let cache_env = cache.display().to_string();
 
-    // Not vendored: k6 would download it; rk6 never does, and says how to vendor it (107 as
-    // k6 when a module cannot be retrieved).
+    // Not downloadable (the name does not resolve) and not in the cache: k6's error (107),
+    // plus where rk6 looked.
     let r = run_script(&ws, REMOTE, &[], &[("RK6_MODULE_CACHE", &cache_env)]);
     assert_eq!(r.code, 107, "stderr: {}", r.stderr);
     assert!(
         r.stderr
-            .contains("https://modules.example.test/lib/answer.js")
-            && r.stderr.contains("not available offline")
+            .contains("https://modules.example.test/lib/answer.js?v=1")
+            && r.stderr
+                .contains("couldn't be retrieved from the resolved url")
+            && r.stderr.contains("no copy in the module cache either")
             && r.stderr.contains("modules.example.test/lib/answer.js"),
         "stderr: {}",
         r.stderr
     );
 
-    // Vendored as <cache>/<host>/<path> (query dropped): it runs.
+    // Vendored as <cache>/<host>/<path> (query dropped): it runs, with a warning.
     ws.write(
         "cache/modules.example.test/lib/answer.js",
         "import { helper } from './helper.js';\nexport function answer() { return helper() * 2; }\n",
@@ -113,6 +115,11 @@ fn remote_imports_come_from_the_module_cache_or_fail_clearly() {
     let r = run_script(&ws, REMOTE, &[], &[("RK6_MODULE_CACHE", &cache_env)]);
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     assert!(r.stderr.contains("remote says 42"), "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains("kept in the module cache"),
+        "stderr: {}",
+        r.stderr
+    );
 }
 
 const CSV: &str = r#"

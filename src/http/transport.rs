@@ -48,16 +48,9 @@ pub struct TransportConfig {
     pub no_vu_connection_reuse: bool,
 }
 
-/// Trusted roots: the system's (honouring `SSL_CERT_FILE`/`SSL_CERT_DIR` as Go does), else
-/// the Mozilla set compiled in.
+/// Trusted roots: the system's, found as Go finds them (`SSL_CERT_FILE`/`SSL_CERT_DIR`).
 fn root_store() -> rustls::RootCertStore {
-    let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    let (added, _) = roots.add_parsable_certificates(native.certs);
-    if added == 0 {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    roots
+    crate::tls::system_roots()
 }
 
 impl TransportConfig {
@@ -163,6 +156,9 @@ pub struct Conn {
     local: Option<SocketAddr>,
     remote: SocketAddr,
     tls: Option<TlsInfo>,
+    /// A plain-HTTP connection to a proxy: requests go in absolute form, with the proxy's
+    /// credentials (`Proxy-Authorization`, when it has any).
+    http_proxy: Option<Option<String>>,
 }
 
 impl Conn {
@@ -188,6 +184,7 @@ impl Conn {
             local: self.local,
             remote: self.remote,
             tls: self.tls,
+            http_proxy: self.http_proxy.clone(),
         })
     }
 }
@@ -562,7 +559,18 @@ async fn connect(
     local_ip: Option<std::net::IpAddr>,
 ) -> Result<Connected, (HttpError, Timings)> {
     let mut timings = Timings::default();
-    let addrs = resolve(&key.host, key.port, cfg)
+    // The environment's proxy, chosen as Go's `ProxyFromEnvironment` chooses it.
+    let proxy = super::proxy::from_env()
+        .proxy_for(key.https, &key.host, key.port)
+        .and_then(|p| match p {
+            Some(p) => p.check_supported().map(|()| Some(p)),
+            None => Ok(None),
+        })
+        .map_err(|e| (HttpError::new(errors::GENERIC, e), Timings::default()))?;
+    let (dial_host, dial_port) = proxy
+        .map(super::proxy::Proxy::address)
+        .unwrap_or((&key.host, key.port));
+    let addrs = resolve(dial_host, dial_port, cfg)
         .await
         .map_err(|e| (e, Timings::default()))?;
     let t_dial = Instant::now();
@@ -575,8 +583,9 @@ async fn connect(
     timings.connecting = ms(t_connected - t_dial);
     let stats = IoStats::new();
     let handshake_error = |e: hyper::Error, t: Timings| (errors::request_error(local, addr, &e), t);
+    let mut timed = TimedIo::new(tcp, stats.clone());
     if !key.https {
-        let io = TokioIo::new(TimedIo::new(tcp, stats.clone()));
+        let io = TokioIo::new(timed);
         let (sender, conn) = http1::handshake(io)
             .await
             .map_err(|e| handshake_error(e, timings))?;
@@ -591,9 +600,15 @@ async fn connect(
                 local,
                 remote: addr,
                 tls: None,
+                http_proxy: proxy.map(|p| p.authorization.clone()),
             },
             timings,
         });
+    }
+    if let Some(p) = proxy {
+        super::proxy::tunnel(&mut timed, p, &key.host, key.port)
+            .await
+            .map_err(|e| (HttpError::new(errors::GENERIC, e), timings))?;
     }
     let server_name = rustls::pki_types::ServerName::try_from(key.host.clone()).map_err(|_| {
         (
@@ -605,7 +620,6 @@ async fn connect(
         )
     })?;
     let connector = tokio_rustls::TlsConnector::from(cfg.tls());
-    let timed = TimedIo::new(tcp, stats.clone());
     let tls = connector
         .connect(server_name, timed)
         .await
@@ -650,28 +664,57 @@ async fn connect(
             local,
             remote: addr,
             tls: Some(info),
+            http_proxy: None,
         },
         timings,
     })
 }
 
-/// HTTP/2 needs the absolute URI (for `:scheme` and `:authority`); HTTP/1 sends the path.
-fn absolute_uri(key: &PoolKey, req: &mut hyper::Request<Full<Bytes>>) {
-    let authority = req
-        .headers_mut()
-        .remove(hyper::header::HOST)
+/// The request's authority (its Host header, taken out for HTTP/2) and path, for an
+/// absolute URI.
+fn authority_and_path(
+    key: &PoolKey,
+    req: &mut hyper::Request<Full<Bytes>>,
+    take_host: bool,
+) -> (String, String) {
+    let host = if take_host {
+        req.headers_mut().remove(hyper::header::HOST)
+    } else {
+        req.headers().get(hyper::header::HOST).cloned()
+    };
+    let authority = host
         .and_then(|h| h.to_str().ok().map(str::to_string))
         .unwrap_or_else(|| format!("{}:{}", key.host, key.port));
-    let scheme = if key.https { "https" } else { "http" };
     let path = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str())
-        .unwrap_or("/");
+        .unwrap_or("/")
+        .to_string();
+    (authority, path)
+}
+
+/// HTTP/2 needs the absolute URI (for `:scheme` and `:authority`); HTTP/1 sends the path.
+fn absolute_uri(key: &PoolKey, req: &mut hyper::Request<Full<Bytes>>) {
+    let (authority, path) = authority_and_path(key, req, true);
+    let scheme = if key.https { "https" } else { "http" };
     if let Ok(uri) = format!("{scheme}://{authority}{path}").parse() {
         *req.uri_mut() = uri;
     }
     *req.version_mut() = hyper::Version::HTTP_2;
+}
+
+/// A request to a plain-HTTP proxy: the absolute URI on the request line (the Host header
+/// stays) and the proxy's credentials.
+fn to_proxy(key: &PoolKey, auth: Option<&str>, req: &mut hyper::Request<Full<Bytes>>) {
+    let (authority, path) = authority_and_path(key, req, false);
+    if let Ok(uri) = format!("http://{authority}{path}").parse() {
+        *req.uri_mut() = uri;
+    }
+    if let Some(value) = auth.and_then(|a| hyper::header::HeaderValue::from_str(a).ok()) {
+        req.headers_mut()
+            .insert(hyper::header::PROXY_AUTHORIZATION, value);
+    }
 }
 
 type Outcome = (Result<RawResponse, Box<FailedRequest>>, Option<Conn>);
@@ -722,6 +765,8 @@ async fn round_trip(
     let (local, remote) = (conn.local, conn.remote);
     if h2 {
         absolute_uri(&key, &mut request);
+    } else if let Some(auth) = &conn.http_proxy {
+        to_proxy(&key, auth.as_deref(), &mut request);
     }
     let fail = |e: HttpError, timings: Timings, conn: &Conn, partial: Bytes| {
         let (w, r) = conn.stats.totals();

@@ -82,17 +82,18 @@ impl ModuleInfo {
 }
 
 /// Installs `require` and `global` (k6 has both; `global` is `globalThis`).
-pub fn install_globals(ctx: &mut Context, loader: Rc<Loader>, script_dir: PathBuf) -> JsResult<()> {
+pub fn install_globals(ctx: &mut Context, loader: Rc<Loader>, script: PathBuf) -> JsResult<()> {
     let global = ctx.global_object();
     ctx.register_global_property(js_string!("global"), global, Attribute::all())?;
     ctx.insert_data(loader);
-    let require = require_function(script_dir, ctx);
+    let require = require_function(script, ctx);
     ctx.register_global_property(js_string!("require"), require, Attribute::all())?;
     Ok(())
 }
 
-/// A `require` that resolves relative paths against `dir` (the requiring file's directory).
-fn require_function(dir: PathBuf, ctx: &mut Context) -> JsFunction {
+/// A `require` that resolves specifiers as imports of `referrer` (the requiring module: a
+/// file's path or a remote module's URL).
+fn require_function(referrer: PathBuf, ctx: &mut Context) -> JsFunction {
     let f = move |_: &JsValue, args: &[JsValue], ctx: &mut Context| -> JsResult<JsValue> {
         let spec = args
             .get_or_undefined(0)
@@ -107,7 +108,7 @@ fn require_function(dir: PathBuf, ctx: &mut Context) -> JsFunction {
         if let Some(exports) = loader.builtin_exports(&spec, ctx)? {
             return Ok(exports.into());
         }
-        let path = loader.resolve_path(&spec, &dir)?;
+        let path = loader.resolve(&spec, &referrer)?;
         let src = loader.read_source(&path)?;
         if loader.info(&path, &src).esm {
             return Err(error(format!(
@@ -156,7 +157,7 @@ pub fn evaluate(loader: &Loader, path: &Path, ctx: &mut Context) -> JsResult<JsO
     module.set(js_string!("exports"), exports.clone(), false, ctx)?;
     loader.remember_commonjs_module(path, module.clone());
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let require = require_function(dir.clone(), ctx);
+    let require = require_function(path.to_path_buf(), ctx);
     loader
         .commonjs_running
         .borrow_mut()

@@ -1,98 +1,41 @@
-//! ES module loading: built-in `k6*` modules become synthetic modules, relative and absolute
-//! paths are files, `https://` imports resolve from a local cache or a built-in equivalent.
+//! ES module loading: built-in `k6*` modules become synthetic modules, other specifiers are
+//! resolved as k6 resolves them (`specifier.rs`) to files or to remote modules, downloaded
+//! once per run (`remote.rs`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use boa_engine::error::JsNativeErrorKind;
 use boa_engine::module::SyntheticModuleInitializer;
 use boa_engine::module::{ModuleLoader, ModuleRequest, Referrer};
-use boa_engine::{Context, JsError, JsNativeError, JsObject, JsResult, JsString, Module, Source};
+use boa_engine::{
+    Context, JsError, JsNativeError, JsObject, JsResult, JsString, Module, Source, js_string,
+};
 
 use super::commonjs::ModuleInfo;
 use super::modules;
 use super::modules::encoding::go_error;
 use super::runtime::RunShared;
+use super::specifier::{self, ModuleRef};
+use super::typescript;
 use super::util::error;
-
-/// jslib.k6.io modules that rk6 ships built in, so unmodified scripts work offline.
-const BUILTIN_REMOTE: &[(&str, &str)] = &[
-    (
-        "https://jslib.k6.io/k6-summary/0.1.0/index.js",
-        include_str!("jslib/k6-summary.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-summary/0.0.4/index.js",
-        include_str!("jslib/k6-summary.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-summary/0.0.3/index.js",
-        include_str!("jslib/k6-summary.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-summary/0.0.2/index.js",
-        include_str!("jslib/k6-summary.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-summary/0.0.1/index.js",
-        include_str!("jslib/k6-summary.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-utils/1.0.0/index.js",
-        include_str!("jslib/k6-utils.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-utils/1.1.0/index.js",
-        include_str!("jslib/k6-utils.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-utils/1.2.0/index.js",
-        include_str!("jslib/k6-utils.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-utils/1.3.0/index.js",
-        include_str!("jslib/k6-utils.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-utils/1.4.0/index.js",
-        include_str!("jslib/k6-utils.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-utils/1.5.0/index.js",
-        include_str!("jslib/k6-utils.js"),
-    ),
-    (
-        "https://jslib.k6.io/k6-utils/1.6.0/index.js",
-        include_str!("jslib/k6-utils.js"),
-    ),
-];
 
 /// Boa's syntax errors say "line 2, col 11" but not which file; k6 prefixes the file URL, and
 /// with imports the user needs it to find the mistake.
 fn name_the_file(e: JsError, path: &Path, ctx: &mut Context) -> JsError {
     match e.try_native(ctx) {
         Ok(native) if matches!(native.kind(), JsNativeErrorKind::Syntax) => JsNativeError::syntax()
-            .with_message(format!("file://{}: {}", path.display(), native.message()))
+            .with_message(format!(
+                "{}: {}",
+                ModuleRef::from_key(path).display_url(),
+                native.message()
+            ))
             .into(),
         _ => e,
     }
-}
-
-/// Where `https://host/path` imports are looked up: `$RK6_MODULE_CACHE/host/path`, default
-/// `~/.cache/rk6/modules/host/path`.
-pub fn remote_cache_path(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let base = std::env::var_os("RK6_MODULE_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/rk6/modules"))
-        })?;
-    Some(base.join(rest.split(['?', '#']).next().unwrap_or(rest)))
 }
 
 pub struct Loader {
@@ -176,48 +119,50 @@ impl Loader {
             .insert(path.to_path_buf(), module);
     }
 
-    /// A file specifier (`./x.js`, `../x.js`, `/abs/x.js`, `file:///abs/x.js`) resolved
-    /// against `base_dir`.
-    pub fn resolve_path(&self, spec: &str, base_dir: &Path) -> JsResult<PathBuf> {
-        let raw = spec.strip_prefix("file://").unwrap_or(spec);
-        let path = if Path::new(raw).is_absolute() {
-            PathBuf::from(raw)
-        } else if raw.starts_with("./") || raw.starts_with("../") {
-            base_dir.join(raw)
-        } else {
-            return Err(error(format!(
-                "The moduleSpecifier \"{spec}\" couldn't be found: bare module names are not supported; use a relative path such as \"./{spec}\""
-            )));
-        };
-        Ok(Self::normalize(&path))
+    /// The module `spec` names when `referrer` (a module key, see `specifier.rs`) imports or
+    /// requires it: its key.
+    pub fn resolve(&self, spec: &str, referrer: &Path) -> JsResult<PathBuf> {
+        specifier::resolve(spec, referrer)
+            .map(|m| m.key())
+            .map_err(error)
     }
 
-    /// Normalises `a/./b/../c` without touching the file system (symlinks are kept as given).
-    pub fn normalize(p: &Path) -> PathBuf {
-        let mut out = PathBuf::new();
-        for c in p.components() {
-            match c {
-                Component::ParentDir => {
-                    out.pop();
-                }
-                Component::CurDir => {}
-                other => out.push(other.as_os_str()),
-            }
-        }
-        out
-    }
-
+    /// The source of a module, read (or downloaded) once per run and shared by every VU.
     pub fn read_source(&self, path: &Path) -> JsResult<Arc<str>> {
+        self.read_source_as(path, &path.to_string_lossy())
+    }
+
+    /// [`Loader::read_source`], naming the module as the script wrote it (`spec`) in errors.
+    fn read_source_as(&self, path: &Path, spec: &str) -> JsResult<Arc<str>> {
         if let Some(s) = self.shared.sources.lock().get(path) {
             return Ok(s.clone());
         }
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            error(format!(
-                "The moduleSpecifier \"{}\" couldn't be found on local disk. Make sure that you've specified the right path to the file. ({e})",
-                path.display()
-            ))
-        })?;
-        let text: Arc<str> = Arc::from(text);
+        let module = ModuleRef::from_key(path);
+        let archived = self.shared.archive.as_ref().map(|a| a.files.get(path));
+        let mut text: Arc<str> = match (&module, archived) {
+            (_, Some(Some(data))) => Arc::from(String::from_utf8_lossy(data).as_ref()),
+            // An archive holds every local file the test needs (k6 reads nothing else).
+            (ModuleRef::File(_), Some(None)) => {
+                return Err(error(format!(
+                    "The moduleSpecifier \"{spec}\" couldn't be found on local disk. Make sure that you've specified the right path to the file. (it is not in the test archive)"
+                )));
+            }
+            (ModuleRef::Remote(url), _) => {
+                super::remote::fetch(url, spec, &self.shared.tokio).map_err(error)?
+            }
+            (ModuleRef::File(_), None) => Arc::from(std::fs::read_to_string(path).map_err(|e| {
+                error(format!(
+                    "The moduleSpecifier \"{}\" couldn't be found on local disk. Make sure that you've specified the right path to the file. ({e})",
+                    path.display()
+                ))
+            })?),
+        };
+        if typescript::is_typescript(path)
+            && let Some(js) =
+                typescript::to_javascript(&text, &module.display_url()).map_err(error)?
+        {
+            text = Arc::from(js);
+        }
         self.shared
             .sources
             .lock()
@@ -244,14 +189,11 @@ impl Loader {
         if spec.starts_with("k6/") || spec == "k6" {
             return Err(unknown_builtin(spec, ctx));
         }
-        if spec.starts_with("https://") || spec.starts_with("http://") {
-            return self.load_remote(referrer, spec, ctx);
-        }
-        let base_dir = referrer
+        let referrer_key = referrer
             .path()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| self.shared.script_dir.clone());
-        let path = self.resolve_path(spec, &base_dir)?;
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.shared.script_path.clone());
+        let path = self.resolve(spec, &referrer_key)?;
         self.load_file(referrer, spec, &path, ctx)
     }
 
@@ -285,7 +227,7 @@ impl Loader {
         if let Some(m) = self.cache.borrow().get(&path_key) {
             return Ok(m.clone());
         }
-        let src = self.read_source(path)?;
+        let src = self.read_source_as(path, spec)?;
         if self.info(path, &src).esm {
             let m = self.parse_file(path, ctx)?;
             self.cache.borrow_mut().insert(path_key, m.clone());
@@ -298,34 +240,6 @@ impl Loader {
         }
         let m = commonjs_module(path, &names, ctx);
         self.cache.borrow_mut().insert(key, m.clone());
-        Ok(m)
-    }
-
-    fn load_remote(&self, referrer: &Referrer, url: &str, ctx: &mut Context) -> JsResult<Module> {
-        if let Some(m) = self.cache.borrow().get(url) {
-            return Ok(m.clone());
-        }
-        if let Some((_, src)) = BUILTIN_REMOTE.iter().find(|(u, _)| *u == url) {
-            let m = Module::parse(
-                Source::from_bytes(src.as_bytes()).with_path(Path::new(url)),
-                None,
-                ctx,
-            )?;
-            self.cache.borrow_mut().insert(url.to_string(), m.clone());
-            return Ok(m);
-        }
-        let Some(path) = remote_cache_path(url) else {
-            return Err(error(format!("cannot resolve remote module {url}")));
-        };
-        if !path.is_file() {
-            return Err(error(format!(
-                "remote module {url} is not available offline: rk6 does not download modules. Vendor it: download the file and save it as {} (or set RK6_MODULE_CACHE to a directory laid out as <host>/<path>), or copy it next to your script and import it with a relative path",
-                path.display()
-            )));
-        }
-        // Vendored jslib files are often UMD/CommonJS (papaparse, ...): same rules as local files.
-        let m = self.load_file(referrer, url, &path, ctx)?;
-        self.cache.borrow_mut().insert(url.to_string(), m.clone());
         Ok(m)
     }
 }
@@ -368,7 +282,9 @@ fn unknown_builtin(spec: &str, ctx: &mut Context) -> JsError {
 }
 
 /// The module record through which ES code imports a CommonJS file: evaluating it runs the
-/// file once per VU (shared with `require`).
+/// file once per VU (shared with `require`). As in k6, the default import is
+/// `module.exports.default` when `module.exports` has a `default` property (what bundlers'
+/// `exports.default = ...` gives, `__esModule` or not), else `module.exports` itself.
 fn commonjs_module(path: &Path, names: &[String], ctx: &mut Context) -> Module {
     let mut export_names: Vec<JsString> =
         names.iter().map(|n| JsString::from(n.as_str())).collect();
@@ -388,7 +304,12 @@ fn commonjs_module(path: &Path, names: &[String], ctx: &mut Context) -> Module {
             let exports = module.get(JsString::from("exports"), ctx)?;
             for name in names.iter() {
                 let v = if name == &JsString::from("default") {
-                    exports.clone()
+                    match exports.as_object() {
+                        Some(o) if o.has_property(js_string!("default"), ctx)? => {
+                            o.get(js_string!("default"), ctx)?
+                        }
+                        _ => exports.clone(),
+                    }
                 } else if let Some(o) = exports.as_object() {
                     o.get(name.clone(), ctx)?
                 } else {

@@ -77,6 +77,9 @@ pub struct RunShared {
     pub shared_arrays: Mutex<HashMap<String, Arc<super::modules::data::Slot>>>,
     pub quiet: bool,
     pub http_config: Arc<crate::http::transport::TransportConfig>,
+    /// The test archive being run: its files stand in for the file system (and for remote
+    /// modules it holds).
+    pub archive: Option<Arc<crate::archive::Archive>>,
 }
 
 impl RunShared {

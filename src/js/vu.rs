@@ -114,9 +114,22 @@ fn open_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue
     let bytes = match cached {
         Some(b) => b,
         None => {
-            let data: Arc<[u8]> = std::fs::read(&path)
-                .map_err(|e| error(format!("open {}: {e}", path.display())))?
-                .into();
+            let data: Arc<[u8]> = match &shared.archive {
+                // A test archive holds every file the test opens.
+                Some(archive) => archive
+                    .files
+                    .get(&path)
+                    .map(|d| d.as_slice().into())
+                    .ok_or_else(|| {
+                        error(format!(
+                            "open {}: file does not exist in the test archive",
+                            path.display()
+                        ))
+                    })?,
+                None => std::fs::read(&path)
+                    .map_err(|e| error(format!("open {}: {e}", path.display())))?
+                    .into(),
+            };
             shared.files.lock().insert(path.clone(), data.clone());
             data
         }
@@ -149,7 +162,7 @@ impl Vu {
         let _guard = shared.tokio.enter();
         let setup = (|| -> JsResult<JsObject> {
             install_globals(&mut ctx, id)?;
-            super::commonjs::install_globals(&mut ctx, loader.clone(), shared.script_dir.clone())?;
+            super::commonjs::install_globals(&mut ctx, loader.clone(), shared.script_path.clone())?;
             // As in k6, a script without import/export declarations is CommonJS: its
             // `module.exports` (`exports.default = ...`, `exports.options`) are its exports.
             let src = loader.read_source(&shared.script_path)?;

@@ -16,6 +16,7 @@ use super::summary::{
     ChecksSummary, GroupReport, GroupSummary, MetricSummary, SummaryData, SummaryOptions,
     ThresholdResult, validate_trend_stats,
 };
+use super::threshold_board::ThresholdBoard;
 use super::thresholds::{
     EXPECTED_RESPONSE_SUBMETRIC, TargetState, ThresholdsConfig, expected_response_def,
 };
@@ -86,6 +87,8 @@ pub struct MetricsEngine {
     tree: GroupTree,
     ordered_checks: OrderedChecks,
     aggregates: Option<GroupAggregates>,
+    /// Where each evaluation's verdicts are published for the outputs, if any output wants them.
+    board: Option<Arc<ThresholdBoard>>,
 }
 
 impl MetricsEngine {
@@ -99,6 +102,7 @@ impl MetricsEngine {
             tree: GroupTree::new(),
             ordered_checks: OrderedChecks::default(),
             aggregates: None,
+            board: None,
         };
         engine.bindings = thresholds
             .targets
@@ -110,6 +114,12 @@ impl MetricsEngine {
             .collect();
         engine.bind_pending();
         engine
+    }
+
+    /// Publishes every threshold evaluation's verdicts on `board` (built from the same
+    /// thresholds config, so its rows follow the targets' order).
+    pub fn publish_thresholds_to(&mut self, board: Arc<ThresholdBoard>) {
+        self.board = Some(board);
     }
 
     /// Keeps per-group and per-scenario sinks for `--summary-mode=full` (costs one more
@@ -308,6 +318,9 @@ impl MetricsEngine {
                 breached.push(b.state.target.name().to_string());
                 should_abort |= b.state.abort;
             }
+        }
+        if let Some(board) = &self.board {
+            board.publish(self.bindings.iter().map(|b| &b.state));
         }
         breached.sort();
         breached.dedup();

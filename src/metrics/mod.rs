@@ -6,5 +6,6 @@ pub mod sample;
 pub mod sink;
 pub mod summary;
 pub mod summary_text;
+pub mod threshold_board;
 pub mod thresholds;
 pub mod trend;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::metrics::registry::Registry;
 use crate::metrics::sample::SampleBatch;
+use crate::metrics::threshold_board::ThresholdBoard;
 
 pub mod json;
 
@@ -24,6 +25,8 @@ pub struct OutputContext {
     pub config_file: Option<serde_json::Value>,
     /// Environment (system env plus nothing else; `-e` does not reach outputs in k6).
     pub env: Arc<std::collections::HashMap<String, String>>,
+    /// The thresholds and their latest verdicts (empty with `--no-thresholds`, as in k6).
+    pub thresholds: Arc<ThresholdBoard>,
 }
 
 /// End-of-test accounting of one output: `produced = written + rejected + dropped`.
@@ -49,7 +52,30 @@ pub trait Output: Send {
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport>;
 }
 
+pub mod clickhouse;
 pub mod csv;
+pub mod http_client;
 pub mod influxdb;
+pub mod prometheus_rw;
+pub mod timescaledb;
 pub mod timestream;
 pub mod writer_pool;
+
+/// `<hostname>-<pid>`: tells apart the rk6 processes writing one run (k6-operator runners).
+pub fn default_instance_id() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let host = if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    let host = if host.is_empty() {
+        "rk6".to_string()
+    } else {
+        host
+    };
+    format!("{host}-{}", std::process::id())
+}

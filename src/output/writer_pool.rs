@@ -184,6 +184,34 @@ impl Default for PoolConfig {
     }
 }
 
+impl PoolConfig {
+    /// rk6's own pool settings, shared by the network outputs: JSON `maxBatch`,
+    /// `queueCapacity`, `queueFullPolicy`, `writeTimeout`, `maxAttempts`, or the environment
+    /// variables `<env_prefix>MAX_BATCH`, `..._QUEUE_CAPACITY`, `..._QUEUE_FULL_POLICY`,
+    /// `..._WRITE_TIMEOUT`, `..._MAX_ATTEMPTS`.
+    pub fn apply_settings(&mut self, s: &Settings, env_prefix: &str) -> anyhow::Result<()> {
+        let key = |name: &str| format!("{env_prefix}{name}");
+        if let Some(n) = s.parse::<usize>("maxBatch", &key("MAX_BATCH"))? {
+            anyhow::ensure!(n > 0, "{} must be positive", key("MAX_BATCH"));
+            self.max_batch = n;
+        }
+        if let Some(n) = s.parse::<usize>("queueCapacity", &key("QUEUE_CAPACITY"))? {
+            anyhow::ensure!(n > 0, "{} must be positive", key("QUEUE_CAPACITY"));
+            self.queue_capacity = n;
+        }
+        if let Some(p) = s.get("queueFullPolicy", &key("QUEUE_FULL_POLICY")) {
+            self.overflow = OverflowPolicy::parse(&p)?;
+        }
+        if let Some(d) = s.duration("writeTimeout", &key("WRITE_TIMEOUT"))? {
+            self.write_timeout = d;
+        }
+        if let Some(n) = s.parse::<u32>("maxAttempts", &key("MAX_ATTEMPTS"))? {
+            self.retry.max_attempts = n.max(1);
+        }
+        Ok(())
+    }
+}
+
 /// The pool's final accounting, in samples.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PoolReport {
@@ -821,6 +849,22 @@ impl<'a> Settings<'a> {
         json_text(v)
     }
 
+    /// The JSON value of `json_key` as written (for objects such as a map of headers).
+    pub fn json_value(&self, json_key: &str) -> Option<&'a serde_json::Value> {
+        self.json?.get(json_key)
+    }
+
+    /// Every environment variable whose name starts with `prefix`, prefix removed, sorted.
+    pub fn env_with_prefix(&self, prefix: &str) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self
+            .env
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone())))
+            .collect();
+        v.sort();
+        v
+    }
+
     pub fn parse<T: std::str::FromStr>(
         &self,
         json_key: &str,
@@ -941,6 +985,7 @@ pub(crate) fn test_context(
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         ),
+        thresholds: Arc::default(),
     }
 }
 

@@ -159,6 +159,7 @@ pub fn context(env: &[(&str, &str)]) -> (OutputContext, Arc<BuiltinMetrics>) {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<HashMap<_, _>>(),
         ),
+        thresholds: Arc::default(),
     };
     (ctx, Arc::new(b))
 }
@@ -351,4 +352,88 @@ pub fn check_write_records_body(body: &[u8]) -> (Vec<String>, Vec<String>) {
         problems.push("duplicate (dimensions, measure name, time) in one request".into());
     }
     (problems, keys)
+}
+
+/// GET (or POST with a body) on a fresh current-thread runtime.
+pub fn http(url: &str, post: Option<&str>) -> Result<(u16, String), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use http_body_util::BodyExt;
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<http_body_util::Full<Bytes>>();
+        let req = match post {
+            Some(b) => hyper::Request::post(url)
+                .body(http_body_util::Full::new(Bytes::from(b.to_string()))),
+            None => hyper::Request::get(url).body(http_body_util::Full::new(Bytes::new())),
+        }
+        .unwrap();
+        let resp = tokio::time::timeout(std::time::Duration::from_secs(10), client.request(req))
+            .await
+            .map_err(|_| "timeout".to_string())?
+            .map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    })
+}
+
+/// The real k6 binary, for side-by-side checks: `$RK6_K6` or the venv `.ci/setup-outputs.sh`
+/// installs k6 v1.1.0 into.
+pub fn k6_binary() -> std::path::PathBuf {
+    std::env::var("RK6_K6")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from("/opt/k6/bin/k6"))
+}
+
+/// Feeds `batches` to a started output, calls `mid_run` halfway, stops the output within
+/// `deadline`, and checks that its report accounts for exactly the samples fed.
+pub fn feed_output(
+    out: &mut dyn rk6::output::Output,
+    batches: &[Arc<SampleBatch>],
+    mid_run: impl FnOnce(),
+    deadline: std::time::Duration,
+) -> rk6::output::OutputReport {
+    let half = batches.len() / 2;
+    for batch in &batches[..half] {
+        out.add_batch(batch);
+    }
+    mid_run();
+    for batch in &batches[half..] {
+        out.add_batch(batch);
+    }
+    let r = out.stop(deadline).unwrap();
+    assert_eq!(r.produced, count_by_metric(batches).values().sum::<u64>());
+    assert_eq!(r.produced, r.written + r.rejected + r.dropped, "{r:?}");
+    r
+}
+
+/// Waits (up to a minute) until `url` answers 2xx: a server the test started is up.
+pub fn wait_for_http(url: &str, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !matches!(http(url, None), Ok((200..=299, _))) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not come up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Points per metric of `--out json` points, as the tables should hold them.
+pub fn json_counts(points: &[serde_json::Value]) -> std::collections::BTreeMap<String, u64> {
+    let mut m = std::collections::BTreeMap::new();
+    for p in points {
+        *m.entry(p["metric"].as_str().unwrap_or_default().to_string())
+            .or_default() += 1;
+    }
+    m
 }

@@ -24,8 +24,8 @@ use boa_engine::{
 use boa_gc::{Finalize, Trace};
 
 use crate::js::go_value::{self, GoErrorValue};
-use crate::js::loader::Loader;
 use crate::js::runtime::{Phase, vu_state};
+use crate::js::specifier;
 use crate::js::util::{ALL, func};
 
 pub const EXPORTS: &[&str] = &["open", "SeekMode"];
@@ -213,7 +213,7 @@ fn open_file(path: &JsValue, ctx: &mut Context) -> JsResult<Result<JsValue, FsEr
     let shared = vu.borrow().shared.clone();
     // k6 resolves against the entry script's directory, wherever `open` is called from.
     let raw = name.strip_prefix("file://").unwrap_or(&name);
-    let path = Loader::normalize(&shared.script_dir.join(raw));
+    let path = specifier::normalize(&shared.script_dir.join(raw));
     let shown = path.display().to_string();
     match std::fs::metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -492,25 +492,12 @@ fn merge_consistent(
     Ok(m)
 }
 
-/// Go's `time.ParseDuration` for the simple forms go-redis URLs use (`3s`, `500ms`), or a
-/// plain number of seconds.
+/// A duration in a go-redis URL: a whole number of seconds, else Go's `time.ParseDuration`.
 fn url_duration(v: &str) -> Option<Duration> {
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let split = v.find(|c: char| !c.is_ascii_digit() && c != '.')?;
-    let (num, unit) = v.split_at(split);
-    let num: f64 = num.parse().ok()?;
-    let scale = match unit {
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => return None,
-    };
-    Some(Duration::from_secs_f64(num * scale))
+    crate::metrics::thresholds::parse_go_duration(v).ok()
 }
 
 /// go-redis's `ParseURL`: `redis[s]://[[user][:password]@]host[:port][/db][?options]`,
@@ -684,21 +671,19 @@ fn tls_config(files: &TlsFiles, insecure: bool) -> Result<rustls::ClientConfig, 
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(crate::tls::AcceptAnyServerCert(provider)))
     } else {
-        let mut roots = rustls::RootCertStore::empty();
-        if files.ca.is_empty() {
-            let native = rustls_native_certs::load_native_certs();
-            roots.add_parsable_certificates(native.certs);
-            if roots.is_empty() {
-                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            }
+        let roots = if files.ca.is_empty() {
+            // k6's roots (Go's system pool): the same as k6/http's.
+            crate::tls::system_roots()
         } else {
             // Go's `AppendCertsFromPEM` skips what it cannot parse.
+            let mut roots = rustls::RootCertStore::empty();
             for pem in &files.ca {
                 let certs = rustls_pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
                     .filter_map(Result::ok);
                 roots.add_parsable_certificates(certs);
             }
-        }
+            roots
+        };
         builder.with_root_certificates(roots)
     };
     if files.cert.is_empty() || files.key.is_empty() {
@@ -1760,10 +1745,11 @@ mod tests {
             "redis: unexpected option: bogus"
         );
         let (o, _) =
-            options_from_url("redis://h/?db=3&dial_timeout=2s&max_retries=-1").expect("url");
+            options_from_url("redis://h/?db=3&dial_timeout=2&read_timeout=1m30s&max_retries=-1")
+                .expect("url");
         assert_eq!(
-            (o.db, o.dial_timeout, o.retries()),
-            (3, Duration::from_secs(2), 0)
+            (o.db, o.dial_timeout, o.read_timeout, o.retries()),
+            (3, Duration::from_secs(2), Duration::from_secs(90), 0)
         );
     }
 

@@ -1,67 +1,20 @@
 //! The InfluxDB [`Sink`]: line protocol over HTTP(S) to the 1.x `/write` or the 2.x
 //! `/api/v2/write` API, and the mapping of InfluxDB's answers onto the pool's outcomes.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 use super::config::{ApiVersion, InfluxConfig};
 use super::line_protocol::{InfluxLine, Precision};
+use crate::output::http_client::{HttpsClient, basic_auth, error_chain, http_client, read_body};
 use crate::output::writer_pool::{Sink, WriteOutcome};
-
-pub type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-/// An HTTP(S) client with the system's root certificates (or none checked when `insecure`).
-pub fn http_client(insecure: bool) -> anyhow::Result<HttpsClient> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = hyper_rustls::HttpsConnectorBuilder::new();
-    let builder = if insecure {
-        let tls = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| anyhow::anyhow!("TLS setup failed: {e}"))?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(crate::tls::AcceptAnyServerCert(provider)))
-            .with_no_client_auth();
-        builder.with_tls_config(tls)
-    } else {
-        match hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider.clone())
-        {
-            Ok(b) => b,
-            Err(e) => {
-                // No system roots: plain HTTP still works; HTTPS will fail with a clear error.
-                tracing::debug!("no system root certificates for the InfluxDB output: {e}");
-                let tls = rustls::ClientConfig::builder_with_provider(provider)
-                    .with_safe_default_protocol_versions()
-                    .map_err(|e| anyhow::anyhow!("TLS setup failed: {e}"))?
-                    .with_root_certificates(rustls::RootCertStore::empty())
-                    .with_no_client_auth();
-                builder.with_tls_config(tls)
-            }
-        }
-    };
-    let connector = builder.https_or_http().enable_http1().build();
-    Ok(Client::builder(TokioExecutor::new()).build(connector))
-}
 
 pub struct InfluxSink {
     client: HttpsClient,
     write_url: hyper::Uri,
     auth: Option<HeaderValue>,
     precision: Precision,
-}
-
-fn basic_auth(user: &str, pass: &str) -> anyhow::Result<HeaderValue> {
-    use base64::Engine;
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-    let mut v = HeaderValue::from_str(&format!("Basic {token}"))?;
-    v.set_sensitive(true);
-    Ok(v)
 }
 
 impl InfluxSink {
@@ -112,7 +65,7 @@ impl InfluxSink {
             .parse()
             .map_err(|e| anyhow::anyhow!("invalid InfluxDB write URL: {e}"))?;
         Ok(InfluxSink {
-            client: http_client(cfg.insecure)?,
+            client: http_client(cfg.insecure, None)?,
             write_url,
             auth,
             precision: cfg.precision,
@@ -157,24 +110,6 @@ impl InfluxSink {
             anyhow::bail!("HTTP {status}: {text}");
         }
         Ok(())
-    }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        src = inner.source();
-    }
-    s
-}
-
-async fn read_body(body: hyper::body::Incoming) -> String {
-    match Limited::new(body, 64 * 1024).collect().await {
-        Ok(b) => String::from_utf8_lossy(&b.to_bytes()).trim().to_string(),
-        Err(e) => format!("(unreadable body: {e})"),
     }
 }
 

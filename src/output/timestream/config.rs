@@ -167,7 +167,7 @@ impl TimestreamConfig {
             instance_id: s
                 .get("instanceId", "K6_TIMESTREAM_INSTANCE_ID")
                 .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(default_instance_id),
+                .unwrap_or_else(crate::output::default_instance_id),
             test_run_id: ctx.test_run_id.clone(),
         };
         anyhow::ensure!(
@@ -204,24 +204,6 @@ impl TimestreamConfig {
         }
         Ok(cfg)
     }
-}
-
-fn default_instance_id() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    let host = if rc == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        String::new()
-    };
-    let host = if host.is_empty() {
-        "rk6".to_string()
-    } else {
-        host
-    };
-    format!("{host}-{}", std::process::id())
 }
 
 #[cfg(test)]
