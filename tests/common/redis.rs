@@ -45,7 +45,7 @@ impl RedisServer {
         let port_s = port.to_string();
         let mut args = vec!["--port", &port_s];
         args.extend_from_slice(extra);
-        Self::start_with(port, &args, |port| ping(port))
+        Self::start_with(port, &args, ping)
     }
 
     /// A server started with exactly `args`, ready when `ready(port)` says so.

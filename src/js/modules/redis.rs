@@ -505,11 +505,11 @@ fn url_duration(v: &str) -> Option<Duration> {
 fn options_from_url(raw: &str) -> Result<(ClientOptions, Address), String> {
     let url = url::Url::parse(raw).map_err(|e| format!("parse {}: {e}", go_quote(raw)))?;
     let mut o = ClientOptions::default();
-    let decode = |s: &str| {
+    fn decode(s: &str) -> String {
         percent_encoding::percent_decode_str(s)
             .decode_utf8_lossy()
             .to_string()
-    };
+    }
     o.username = decode(url.username());
     o.password = url.password().map(decode).unwrap_or_default();
     let addr = match url.scheme() {
@@ -1731,7 +1731,7 @@ mod tests {
         let (o, addr) = options_from_url("rediss://localhost").expect("url");
         assert_eq!(addr, Address::Tcp("localhost".into(), 6379));
         assert!(o.tls.is_some());
-        let err = |u: &str| options_from_url(u).err().expect("fails");
+        let err = |u: &str| options_from_url(u).expect_err("fails");
         assert_eq!(
             err("http://localhost:6379"),
             "redis: invalid URL scheme: http"
@@ -1755,7 +1755,7 @@ mod tests {
 
     #[test]
     fn objects_decode_with_go_messages() {
-        let err = |v: Json| options_from_object(&v).err().expect("fails");
+        let err = |v: Json| options_from_object(&v).expect_err("fails");
         assert_eq!(
             err(json!({"socket": {"host": "h", "port": 1}, "bogus": 1})),
             "json: unknown field \"bogus\""
