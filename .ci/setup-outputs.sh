@@ -20,6 +20,8 @@
 #     type-check examples/.
 #   - python3-jsonschema and python3-yaml (Debian packages): tests/deploy_manifests.rs validates
 #     deploy/k6-operator/ against k6-operator's TestRun CRD schema with them.
+#   - redis-server (Debian package), for the k6/experimental/redis tests, which start their own
+#     servers on free 127.0.0.1 ports ($RK6_REDIS_SERVER overrides the binary).
 set -euo pipefail
 
 VENV="${RK6_CI_VENV:-/opt/rk6-ci/venv}"
@@ -108,5 +110,15 @@ if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
     $SUDO apt-get install -y -qq python3-jsonschema python3-yaml >/dev/null
 else
     echo "setup-outputs: python3 jsonschema and yaml present"
+fi
+if ! command -v redis-server >/dev/null; then
+    echo "setup-outputs: installing redis-server (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq redis-server >/dev/null
+    # The package may start a daemon on 6379; the tests run their own servers.
+    if command -v service >/dev/null; then $SUDO service redis-server stop >/dev/null 2>&1 || true; fi
+else
+    echo "setup-outputs: redis-server present ($(command -v redis-server))"
 fi
 echo "setup-outputs: done"

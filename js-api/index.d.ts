@@ -14,3 +14,7 @@
 /// <reference path="./k6-ws.d.ts" />
 /// <reference path="./k6-experimental-websockets.d.ts" />
 /// <reference path="./k6-net-grpc.d.ts" />
+/// <reference path="./k6-experimental-fs.d.ts" />
+/// <reference path="./k6-experimental-csv.d.ts" />
+/// <reference path="./k6-experimental-streams.d.ts" />
+/// <reference path="./k6-experimental-redis.d.ts" />

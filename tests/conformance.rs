@@ -26,7 +26,9 @@
 //! A script's first comment lines may say `// args: ...` (extra CLI arguments, split on
 //! spaces; `{dir}` is the corpus directory), `// env: K=V ...` (environment variables) and
 //! `// deterministic: name ...` (custom Trends whose values are not timings, so all their
-//! stats are compared). All differences of all scripts are collected and reported together.
+//! stats are compared) and `// services: redis` (each run gets a fresh `redis-server` on a free
+//! port, its URL in `REDIS_URL`; without redis-server such scripts are skipped, loudly). All
+//! differences of all scripts are collected and reported together.
 
 mod common;
 
@@ -67,6 +69,8 @@ struct Script {
     /// and verdicts are compared.
     time_based: bool,
     sets_user_agent: bool,
+    /// Each run needs its own Redis server (`// services: redis`).
+    redis: bool,
 }
 
 fn corpus() -> Vec<Script> {
@@ -104,6 +108,10 @@ fn corpus() -> Vec<Script> {
                     .map(|n| n.to_string_lossy().to_string())
                     .unwrap_or_default(),
                 sets_user_agent: text.contains("userAgent"),
+                redis: text
+                    .lines()
+                    .take_while(|l| l.starts_with("//"))
+                    .any(|l| l.trim() == "// services: redis"),
                 time_based: text
                     .lines()
                     .take_while(|l| l.starts_with("//"))
@@ -131,6 +139,11 @@ struct RunOutput {
 
 fn run(tool: Tool, script: &Script, base: &str) -> RunOutput {
     let dir = tempfile::tempdir().expect("temp dir");
+    // Each tool gets an empty server, so both see the same data.
+    let redis = script
+        .redis
+        .then(|| common::redis::RedisServer::start(&[]))
+        .flatten();
     let bin = match tool {
         Tool::Rk6 => PathBuf::from(env!("CARGO_BIN_EXE_rk6")),
         Tool::K6 => k6_binary(),
@@ -144,6 +157,7 @@ fn run(tool: Tool, script: &Script, base: &str) -> RunOutput {
         .env("BASE_URL", base)
         .env("K6_NO_USAGE_REPORT", "true")
         .envs(script.env.iter().map(|(k, v)| (k, v)))
+        .envs(redis.iter().map(|r| ("REDIS_URL", r.url())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -566,6 +580,9 @@ fn corpus_behaves_as_on_k6() {
                     };
                     let Some(script) = scripts.get(i) else { break };
                     if only.as_deref().is_some_and(|o| !script.name.contains(o)) {
+                        continue;
+                    }
+                    if script.redis && common::redis::redis_server_binary().is_none() {
                         continue;
                     }
                     let k = run(Tool::K6, script, &base);

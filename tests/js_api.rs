@@ -82,6 +82,24 @@ const NOT_RUNTIME_OBJECTS: &[(&str, &str)] = &[
         "k6/experimental/websockets.BlobOptions",
         "argument of new Blob()",
     ),
+    ("k6/experimental/csv.Options", "parse()/Parser options"),
+    (
+        "k6/experimental/streams.UnderlyingSource",
+        "constructor argument",
+    ),
+    (
+        "k6/experimental/streams.QueuingStrategy",
+        "constructor argument",
+    ),
+    ("k6/experimental/redis.NodeOptions", "Client options"),
+    ("k6/experimental/redis.SocketOptions", "Client options"),
+    ("k6/experimental/redis.SocketOptions.tls", "Client options"),
+    ("k6/experimental/redis.SentinelOptions", "Client options"),
+    ("k6/experimental/redis.ClusterOptions", "Client options"),
+    (
+        "k6/experimental/redis.ClusterOptions.cluster",
+        "Client options",
+    ),
     (
         "global.RK6HmacKeyGenParams",
         "WebCrypto algorithm parameters",

@@ -562,6 +562,19 @@ pub(crate) async fn dial(
         .unwrap_or_else(|| HttpError::new(errors::DNS_NO_SUCH_HOST, "lookup: no such host")))
 }
 
+/// A TCP connection to `host:port` under the rules of k6's dialer (`hosts`, blocked host
+/// names, blacklisted IPs, the VU's `--local-ips` address), for modules that speak other
+/// protocols over it (`k6/experimental/redis` dials through the VU's dialer in k6).
+pub async fn dial_host(
+    host: &str,
+    port: u16,
+    cfg: &TransportConfig,
+    local_ip: Option<std::net::IpAddr>,
+) -> Result<(TcpStream, SocketAddr), HttpError> {
+    let addrs = resolve(host, port, cfg).await?;
+    dial(&addrs, local_ip).await
+}
+
 /// A TCP connection to `addr`, from `local_ip` when `--local-ips` gave the VU one.
 async fn connect_from(
     addr: SocketAddr,

@@ -17,6 +17,7 @@ use boa_engine::{
 
 use super::commonjs::ModuleInfo;
 use super::modules;
+use super::modules::encoding::go_error;
 use super::runtime::RunShared;
 use super::specifier::{self, ModuleRef};
 use super::typescript;
@@ -97,7 +98,7 @@ impl Loader {
         }
         let Some(build) = modules::builder(spec) else {
             if spec.starts_with("k6/") || spec == "k6" {
-                return Err(unknown_builtin(spec));
+                return Err(unknown_builtin(spec, ctx));
             }
             return Ok(None);
         };
@@ -186,7 +187,7 @@ impl Loader {
             return self.load_builtin(referrer, spec, ctx);
         }
         if spec.starts_with("k6/") || spec == "k6" {
-            return Err(unknown_builtin(spec));
+            return Err(unknown_builtin(spec, ctx));
         }
         let referrer_key = referrer
             .path()
@@ -257,10 +258,27 @@ impl ModuleLoader for Loader {
     }
 }
 
-fn unknown_builtin(spec: &str) -> JsError {
-    error(format!(
-        "unknown module: {spec} (rk6 supports k6, k6/http, k6/metrics, k6/execution, k6/data, k6/encoding, k6/crypto, k6/timers, k6/html and k6/x/kv)"
-    ))
+/// k6's `GoError` for a module that cannot be loaded (the script fails with exit code 107).
+/// Browser tests get their own message: rk6 runs protocol-level tests only.
+fn unknown_builtin(spec: &str, ctx: &mut Context) -> JsError {
+    if spec == "k6/browser" || spec == "k6/experimental/browser" {
+        return go_error(
+            format!(
+                "{spec}: rk6 does not run browser tests (it has no browser to drive). Run browser \
+             tests with k6 itself (`k6 run script.js`), and keep the protocol-level tests \
+             (HTTP, WebSockets, gRPC...) in scripts of their own for rk6"
+            ),
+            ctx,
+        );
+    }
+    let supported: Vec<&str> = modules::BUILTINS.iter().map(|(s, _, _)| *s).collect();
+    go_error(
+        format!(
+            "unknown module: {spec} (rk6 supports {})",
+            supported.join(", ")
+        ),
+        ctx,
+    )
 }
 
 /// The module record through which ES code imports a CommonJS file: evaluating it runs the

@@ -4,6 +4,7 @@ pub mod commonjs;
 pub mod console;
 pub mod event_loop;
 pub mod gc;
+pub mod go_value;
 pub mod interrupt;
 pub mod limits;
 pub mod loader;

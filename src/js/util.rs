@@ -182,6 +182,11 @@ pub fn format_exception(err: &JsError, ctx: &mut Context) -> String {
             .to_string(ctx)
             .map(|s| s.to_std_string_escaped())
             .unwrap_or_else(|_| err.to_string()),
+        // A Go error value k6 rejected with (see `go_value`): k6 logs its `Error()` text.
+        Some(_) if super::go_value::is_go_error(&value) => value
+            .to_string(ctx)
+            .map(|s| s.to_std_string_escaped())
+            .unwrap_or_else(|_| display_value(&value, ctx)),
         _ => display_value(&value, ctx),
     };
     let stack = value

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod redis;
+
 use rk6::target::{BackgroundTarget, TargetConfig, TlsFiles, spawn_background};
 use serde_json::Value;
 

@@ -19,6 +19,10 @@ import * as k6kv from 'k6/x/kv';
 import * as k6ws from 'k6/ws';
 import * as k6expws from 'k6/experimental/websockets';
 import * as k6websockets from 'k6/websockets';
+import * as k6fs from 'k6/experimental/fs';
+import * as k6csv from 'k6/experimental/csv';
+import * as k6streams from 'k6/experimental/streams';
+import * as k6redis from 'k6/experimental/redis';
 
 const BASE = __ENV.BASE_URL;
 
@@ -37,6 +41,10 @@ const MODULES = {
   'k6/ws': k6ws,
   'k6/experimental/websockets': k6expws,
   'k6/websockets': k6websockets,
+  'k6/experimental/fs': k6fs,
+  'k6/experimental/csv': k6csv,
+  'k6/experimental/streams': k6streams,
+  'k6/experimental/redis': k6redis,
 };
 
 export const options = { vus: 1, iterations: 1 };
@@ -71,6 +79,11 @@ const shared = new k6data.SharedArray('probe', () => [1]);
 const grpcClient = new k6grpc.Client();
 // The embedded target's own services (src/target/protos), relative to this script.
 const grpcMethods = grpcClient.load(['../../src/target/protos'], 'testing.proto');
+// k6/experimental/*: files and CSV parsers are opened, and redis clients made, at init.
+const probeFile = await k6fs.open('./probe.csv');
+const csvParser = new k6csv.Parser(await k6fs.open('./probe.csv'));
+const fsError = await k6fs.open('./missing.csv').catch((e) => e);
+const redisClient = new k6redis.Client('redis://127.0.0.1:1');
 const initGlobals = Object.getOwnPropertyNames(globalThis).sort();
 
 export default async function () {
@@ -221,6 +234,21 @@ export default async function () {
     stream.write({ count: 1, end: { code: 9 } });
   });
   grpcClient.close();
+  // k6/experimental/*
+  add('k6/experimental/fs.File', probeFile);
+  add('k6/experimental/fs.FileInfo', await probeFile.stat());
+  add('k6/experimental/fs.FsError', fsError);
+  add('k6/experimental/csv.Parser', csvParser);
+  add('k6/experimental/csv.ParseResult', await csvParser.next());
+  let controller;
+  const stream = new k6streams.ReadableStream({ start(c) { controller = c; c.enqueue(1); } });
+  add('k6/experimental/streams.ReadableStream', stream);
+  add('k6/experimental/streams.ReadableStreamDefaultController', controller);
+  const reader = stream.getReader();
+  add('k6/experimental/streams.ReadableStreamDefaultReader', reader);
+  add('k6/experimental/streams.ReadResult', await reader.read());
+  add('k6/experimental/streams.CountQueuingStrategy', new k6streams.CountQueuingStrategy({ highWaterMark: 1 }));
+  add('k6/experimental/redis.Client', redisClient);
 
   // Globals
   add('global.Console', console);

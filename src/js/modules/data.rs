@@ -22,7 +22,7 @@ use boa_gc::{Finalize, Trace};
 use parking_lot::Mutex;
 
 use super::encoding::go_error;
-use crate::js::runtime::{Phase, vu_state};
+use crate::js::runtime::{Phase, RunShared, vu_state};
 use crate::js::util::{ALL, func};
 
 pub const EXPORTS: &[&str] = &["SharedArray"];
@@ -61,8 +61,8 @@ impl SharedData {
 #[derive(Debug, Default)]
 pub struct Slot(Mutex<Option<Arc<SharedData>>>);
 
-/// The per-VU prototype of every SharedArray proxy handler (it holds the traps).
-#[derive(Trace, Finalize)]
+/// The per-VU prototype of every SharedArray proxy handler (it holds the traps), made on
+/// first use: `k6/experimental/csv` hands out SharedArrays too.
 struct HandlerProto(JsObject);
 
 /// A proxy handler: the data of one SharedArray.
@@ -70,6 +70,25 @@ struct HandlerProto(JsObject);
 struct Handler(#[unsafe_ignore_trace] Arc<SharedData>);
 
 pub fn exports(ctx: &mut Context) -> JsResult<JsObject> {
+    let ctor: JsObject =
+        FunctionObjectBuilder::new(ctx.realm(), NativeFunction::from_fn_ptr(shared_array))
+            .name(JsString::from("SharedArray"))
+            .length(2)
+            .constructor(true)
+            .build()
+            .into();
+    // `arr instanceof SharedArray` is false in k6 (the result is an Array), not a TypeError.
+    let proto = JsObject::with_object_proto(ctx.intrinsics());
+    ctor.set(JsString::from("prototype"), proto, false, ctx)?;
+    Ok(boa_engine::object::ObjectInitializer::new(ctx)
+        .property(JsString::from("SharedArray"), ctor, ALL)
+        .build())
+}
+
+fn handler_proto(ctx: &mut Context) -> JsObject {
+    if let Some(p) = ctx.get_data::<HandlerProto>() {
+        return p.0.clone();
+    }
     let traps: [(&str, usize, NativeFunctionPointer); 9] = [
         ("get", 3, trap_get),
         ("has", 2, trap_has),
@@ -89,29 +108,47 @@ pub fn exports(ctx: &mut Context) -> JsResult<JsObject> {
     for (name, f) in fns {
         init.property(JsString::from(name), f, ALL);
     }
-    let handler_proto = init.build();
-    let ctor =
-        NativeFunction::from_copy_closure_with_captures(shared_array, HandlerProto(handler_proto));
-    let ctor: JsObject = FunctionObjectBuilder::new(ctx.realm(), ctor)
-        .name(JsString::from("SharedArray"))
-        .length(2)
-        .constructor(true)
-        .build()
-        .into();
-    // `arr instanceof SharedArray` is false in k6 (the result is an Array), not a TypeError.
-    let proto = JsObject::with_object_proto(ctx.intrinsics());
-    ctor.set(JsString::from("prototype"), proto, false, ctx)?;
-    Ok(boa_engine::object::ObjectInitializer::new(ctx)
-        .property(JsString::from("SharedArray"), ctor, ALL)
-        .build())
+    let proto = init.build();
+    // Kept in the context (a GC root) for the VU's lifetime, like the module exports.
+    ctx.insert_data(HandlerProto(proto.clone()));
+    proto
 }
 
-fn shared_array(
-    _: &JsValue,
-    args: &[JsValue],
-    handler_proto: &HandlerProto,
-    ctx: &mut Context,
-) -> JsResult<JsValue> {
+/// The run's SharedArray data named `name`: built by `build` the first time (other VUs asking
+/// meanwhile wait for it), then shared.
+pub fn shared_data(
+    shared: &RunShared,
+    name: &str,
+    build: impl FnOnce() -> JsResult<SharedData>,
+) -> JsResult<Arc<SharedData>> {
+    let slot = shared
+        .shared_arrays
+        .lock()
+        .entry(name.to_string())
+        .or_default()
+        .clone();
+    let mut guard = slot.0.lock();
+    match &*guard {
+        Some(d) => Ok(d.clone()),
+        None => {
+            let d = Arc::new(build()?);
+            *guard = Some(d.clone());
+            Ok(d)
+        }
+    }
+}
+
+/// A SharedArray over `data`: a Proxy whose reads parse the shared JSON.
+pub fn proxy(data: Arc<SharedData>, ctx: &mut Context) -> JsResult<JsValue> {
+    let handler = JsObject::from_proto_and_data(Some(handler_proto(ctx)), Handler(data));
+    let target: JsObject = JsArray::new(ctx)?.into();
+    let proxy = ctx.intrinsics().constructors().proxy().constructor();
+    Ok(proxy
+        .construct(&[target.into(), handler.into()], None, ctx)?
+        .into())
+}
+
+fn shared_array(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let vu = vu_state(ctx);
     if vu.borrow().phase != Phase::Init {
         return Err(go_error(
@@ -137,24 +174,8 @@ fn shared_array(
         ));
     };
     let shared = vu.borrow().shared.clone();
-    let slot = shared.shared_arrays.lock().entry(name).or_default().clone();
-    let data = {
-        let mut guard = slot.0.lock();
-        match &*guard {
-            Some(d) => d.clone(),
-            None => {
-                let d = Arc::new(build(&fun, ctx)?);
-                *guard = Some(d.clone());
-                d
-            }
-        }
-    };
-    let handler = JsObject::from_proto_and_data(Some(handler_proto.0.clone()), Handler(data));
-    let target: JsObject = JsArray::new(ctx)?.into();
-    let proxy = ctx.intrinsics().constructors().proxy().constructor();
-    Ok(proxy
-        .construct(&[target.into(), handler.into()], None, ctx)?
-        .into())
+    let data = shared_data(&shared, &name, || build(&fun, ctx))?;
+    proxy(data, ctx)
 }
 
 /// The data behind the handler a trap is called on (`this`).

@@ -3,17 +3,21 @@
 //! `import { get } from 'k6/http'` both work).
 
 pub mod crypto;
+pub mod csv;
 pub mod data;
 pub mod encoding;
 pub mod execution;
 pub mod grpc;
 pub mod grpc_stream;
+pub mod fs;
 pub mod html;
 pub mod http;
 pub mod http_navigation;
 pub mod k6;
 pub mod kv;
 pub mod metrics;
+pub mod redis;
+pub mod streams;
 pub mod timers;
 pub mod webcrypto;
 pub mod websockets;
@@ -50,6 +54,14 @@ pub const BUILTINS: &[(&str, &[&str], Builder)] = &[
     // k6 v2's name for the same module (k6 v1.1.0 does not know it).
     ("k6/websockets", websockets::EXPORTS, websockets::exports),
     ("k6/net/grpc", grpc::EXPORTS, grpc::exports),
+    ("k6/experimental/fs", fs::EXPORTS, fs::exports),
+    ("k6/experimental/csv", csv::EXPORTS, csv::exports),
+    (
+        "k6/experimental/streams",
+        streams::EXPORTS,
+        streams::exports,
+    ),
+    ("k6/experimental/redis", redis::EXPORTS, redis::exports),
 ];
 
 /// The builder of a built-in module's exports object, or `None` when `spec` is not built in.
