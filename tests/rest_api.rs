@@ -6,6 +6,7 @@
 mod common;
 
 use std::io::Read as _;
+use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 

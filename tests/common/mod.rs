@@ -57,36 +57,6 @@ pub fn base_url(t: &BackgroundTarget) -> String {
     format!("http://{}", t.local_addr())
 }
 
-pub struct TlsTarget {
-    _dir: tempfile::TempDir,
-    pub cert: std::path::PathBuf,
-    pub target: rk6::target::BackgroundTarget,
-}
-
-/// The embedded target over HTTPS with a self-signed certificate for localhost and 127.0.0.1.
-pub fn tls_target() -> TlsTarget {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .expect("certificate");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let files = TlsFiles {
-        cert_pem: dir.path().join("cert.pem"),
-        key_pem: dir.path().join("key.pem"),
-    };
-    std::fs::write(&files.cert_pem, certified.cert.pem()).expect("write cert");
-    std::fs::write(&files.key_pem, certified.signing_key.serialize_pem()).expect("write key");
-    let target = spawn_background(TargetConfig {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        tls: Some(files.clone()),
-    })
-    .expect("the TLS target starts");
-    TlsTarget {
-        cert: files.cert_pem,
-        _dir: dir,
-        target,
-    }
-}
-
 /// A temporary directory with a script in it.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
