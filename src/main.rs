@@ -493,6 +493,13 @@ fn unsupported_flag(a: &RunArgs) -> Result<(), String> {
     if let Some(ips) = &a.local_ips {
         rk6::http::local_ips::LocalIpPool::parse(ips).map_err(|e| e.to_string())?;
     }
+    // So are bad segments (k6 parses them while reading its flags).
+    if let Some(s) = &a.execution_segment {
+        rk6::options::execution_segment::ExecutionSegment::parse(s)?;
+    }
+    if let Some(s) = &a.execution_segment_sequence {
+        rk6::options::execution_segment::ExecutionSegmentSequence::parse(s)?;
+    }
     let unsupported = [("--secret-source", !a.secret_source.is_empty())];
     match unsupported.iter().find(|(_, given)| *given) {
         Some((flag, _)) => Err(format!(

@@ -392,7 +392,9 @@ fn log_format_log_output_and_flag_errors_match_k6() {
         "--log-format=xml",
         "--log-output=loki=http://127.0.0.1:1",
         "--local-ips=not-an-ip",
-        "--execution-segment=0:1/2",
+        // k6 v1.1.0: "segment start(0.50) must be less than its end(0.33)", exit 255.
+        "--execution-segment=1/2:1/3",
+        "--execution-segment-sequence=0,1/2,1/3",
     ] {
         let r = run_script(&ws, LOGS, &[bad], &[]);
         assert_eq!(r.code, 255, "{bad}: {}", r.stderr);

@@ -21,8 +21,8 @@ use super::request::{ConnContext, Req, decode_segment};
 use super::response::{self, ResetRequested, ResponseBody};
 use super::response_headers;
 use super::status;
-use super::websocket;
 use super::stress;
+use super::websocket;
 
 /// Largest request body the target reads; echoing more than this is not a useful load test.
 const MAX_REQUEST_BODY: usize = 64 * 1024 * 1024;
