@@ -359,7 +359,7 @@ impl SequenceWrapper {
                 ((*l.numer() as i64) * (lcd / *l.denom() as i64), i)
             })
             .collect();
-        sorted.sort_by(|a, b| b.0.cmp(&a.0));
+        sorted.sort_by_key(|&(num, _)| std::cmp::Reverse(num));
         let mut offsets: Vec<Vec<i64>> = sorted.iter().map(|_| Vec::new()).collect::<Vec<_>>();
         for &(num, i) in &sorted {
             offsets[i].reserve(num as usize + 1);
@@ -626,6 +626,8 @@ impl SegmentedIndex {
         }
     }
 
+    // k6's SegmentedIndex.Next: it never ends, so it is not an Iterator.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> (i64, i64) {
         if self.scaled == 0 {
             self.unscaled += self.start + 1;

@@ -1855,6 +1855,7 @@ mod tests {
             (29, 0),
             (32, 1),
         ];
+        #[allow(clippy::type_complexity)] // a table, read row by row
         let cases: &[(&str, &str, &[(u64, u64)])] = &[
             (
                 "",

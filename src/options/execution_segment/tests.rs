@@ -280,6 +280,7 @@ fn new_execution_tuple_table() {
         (1, Some(&[(50, 50), (1, 1), (0, 0)])),
         (0, None),
     ];
+    #[allow(clippy::type_complexity)] // a table, read row by row
     let cases: &[(&str, &str, Scale, &[(u64, Option<Scale>)])] = &[
         ("", "", &[(50, 50), (1, 1), (0, 0)], full_new),
         ("0:1", "", &[(50, 50), (1, 1), (0, 0)], full_new),
