@@ -5,7 +5,10 @@
 import { WebSocket } from 'k6/experimental/websockets';
 import { check } from 'k6';
 
-export const options = { vus: 2, iterations: 2 };
+// per-vu-iterations: each VU (so each room) runs exactly once, whatever the scheduling.
+export const options = {
+  scenarios: { default: { executor: 'per-vu-iterations', vus: 2, iterations: 1 } },
+};
 
 // The sockets finish in any order: their checks run together, in a fixed order, at the end.
 function whenAllClosed(count, checks) {
