@@ -433,6 +433,61 @@ fn output_stop_timeout_is_a_hard_deadline() {
     );
 }
 
+/// An output's start-up check does not hold the test back on an endpoint that accepts
+/// connections and never answers: the Timestream table check gives up after 5 s (not the 30 s
+/// write timeout, which made this case take 38 s), says so, and the test runs; the flush
+/// then ends by the stop timeout and the accounting line counts every sample as dropped.
+/// (The Timestream output is an extension's in k6: this is rk6's own behaviour.)
+#[test]
+fn output_start_up_check_does_not_wait_for_a_hanging_endpoint() {
+    let addr = hanging_server();
+    let script =
+        "export const options = { vus: 1, duration: '3s' };\nexport default function () {}\n";
+    let endpoint = format!("http://{addr}");
+    let run = Background::start(
+        workspace_with("s.js", script),
+        &["--out=timestream=rk6db.tbl", "s.js"],
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("K6_TIMESTREAM_REGION", "us-east-1"),
+            ("K6_TIMESTREAM_ENDPOINT", endpoint.as_str()),
+            ("K6_TIMESTREAM_STOP_TIMEOUT", "5s"),
+            ("K6_TIMESTREAM_WRITE_TIMEOUT", "30s"),
+        ],
+    );
+    // 5 s check + 3 s test + 5 s stop timeout, and a margin for a loaded machine; well below
+    // the 30 s the write timeout alone would have held the start back.
+    let f = run.finish(Duration::from_secs(30));
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    assert!(
+        f.stderr.contains("got no answer within 5s at start-up"),
+        "{}",
+        f.stderr
+    );
+    let accounting = f
+        .stderr
+        .lines()
+        .find(|l| l.contains("output timestream: "))
+        .unwrap_or_else(|| panic!("no accounting line: {}", f.stderr));
+    let counts: Vec<u64> = accounting
+        .split_once("output timestream: ")
+        .and_then(|(_, rest)| rest.split_once(" dropped"))
+        .map_or("", |(counts, _)| counts)
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [produced, written, rejected, dropped] = counts[..] else {
+        panic!("{accounting}");
+    };
+    assert!(produced > 0, "{accounting}");
+    assert_eq!(
+        (written, rejected, dropped),
+        (0, 0, produced),
+        "{accounting}"
+    );
+}
+
 /// Failed writes are logged while the test runs, as k6 v1.1.0 does (`level=error
 /// msg="Couldn't write stats" error=... output=InfluxDBv1`, once per failed flush), but at
 /// most once every 5 s per output, with the number of failures not shown since.
@@ -535,6 +590,138 @@ export default function () {
         reqs, 14,
         "one http_reqs point per request, retries not counted"
     );
+}
+
+/// What the HTTP/2 test server does wrong.
+#[derive(Clone, Copy)]
+enum H2Fault {
+    /// GOAWAY (NO_ERROR, last stream 0) on the first connection, under its first request.
+    GoAwayFirstConnection,
+    /// GOAWAY (INTERNAL_ERROR, last stream 0) on every connection, under its first request.
+    GoAwayWithErrorAlways,
+    /// RST_STREAM(REFUSED_STREAM) on the first stream of the first connection.
+    RefuseFirstStream,
+}
+
+/// An HTTP/2 server over TLS (h2 crate) answering 200 but for `fault`; returns its port and
+/// the (connection, stream id) of every request it saw, stream 0 for a connection's start.
+fn h2_server(fault: H2Fault) -> (u16, Arc<Mutex<Vec<(usize, u32)>>>) {
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("cert");
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocols")
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.cert.der().clone()], key)
+    .expect("TLS config");
+    tls.alpn_protocols = vec![b"h2".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("address").port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            for n in 1.. {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let (acceptor, log) = (acceptor.clone(), log.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut conn) = h2::server::handshake(tls).await else {
+                        return;
+                    };
+                    log.lock().expect("log").push((n, 0));
+                    if !matches!(fault, H2Fault::RefuseFirstStream) {
+                        // Let the request arrive (unread) first, as in the k6 run: the GOAWAY
+                        // then names stream 0 as the last one processed, below the request's.
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    match fault {
+                        H2Fault::GoAwayFirstConnection if n == 1 => {
+                            conn.abrupt_shutdown(h2::Reason::NO_ERROR)
+                        }
+                        H2Fault::GoAwayWithErrorAlways => {
+                            conn.abrupt_shutdown(h2::Reason::INTERNAL_ERROR)
+                        }
+                        _ => {}
+                    }
+                    while let Some(Ok((_req, mut respond))) = conn.accept().await {
+                        let stream = respond.stream_id().as_u32();
+                        log.lock().expect("log").push((n, stream));
+                        if matches!(fault, H2Fault::RefuseFirstStream) && n == 1 && stream == 1 {
+                            respond.send_reset(h2::Reason::REFUSED_STREAM);
+                        } else {
+                            let ok = http::Response::builder()
+                                .status(200)
+                                .body(())
+                                .expect("response");
+                            let _ = respond.send_response(ok, true);
+                        }
+                    }
+                });
+            }
+        });
+    });
+    (port, seen)
+}
+
+/// Go's HTTP/2 transport (k6's) sends a request again when the server did not act on it: a
+/// GOAWAY whose last stream id is below the request's sends it on a new connection, a refused
+/// stream (REFUSED_STREAM) on the same connection; a POST as well as a GET. A GOAWAY with an
+/// error code on a connection's first request is not retried. k6 v1.1.0 against a server
+/// doing each of these (raw frames, same order of events) gave the same statuses and the same
+/// (connection, stream) pairs on the server; its error for the last case was 1000 "http2:
+/// Transport received GOAWAY from server ErrCode:INTERNAL_ERROR", rk6's is its own HTTP/2 code.
+#[test]
+fn http2_requests_the_server_did_not_process_are_retried_as_in_go() {
+    let script = r#"
+import http from 'k6/http';
+export const options = { iterations: 1, insecureSkipTLSVerify: true };
+export default function () {
+  const u = `https://127.0.0.1:${__ENV.P}/`;
+  const a = http.get(u);
+  const b = http.post(u, 'x');
+  console.log(`RESULT ${a.status} ${a.proto} ${a.error_code} ${b.status} ${b.proto} ${b.error_code}`);
+}
+"#;
+    let run = |fault| {
+        let (port, seen) = h2_server(fault);
+        let ws = Workspace::new();
+        let r = run_script(&ws, script, &["-e", &format!("P={port}")], &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let result = console_messages(&r.stderr)
+            .into_iter()
+            .find_map(|m| m.strip_prefix("RESULT ").map(str::to_string))
+            .unwrap_or_else(|| panic!("no result: {}", r.stderr));
+        let reqs = counts_by_metric(&points(&ws.path("out.json")))["http_reqs"];
+        assert_eq!(
+            reqs, 2,
+            "one http_reqs point per request, retries not counted"
+        );
+        let seen = seen.lock().expect("log").clone();
+        (result, seen)
+    };
+    let (result, seen) = run(H2Fault::GoAwayFirstConnection);
+    assert_eq!(result, "200 HTTP/2.0 0 200 HTTP/2.0 0");
+    assert_eq!(seen, [(1, 0), (2, 0), (2, 1), (2, 3)]);
+    let (result, seen) = run(H2Fault::RefuseFirstStream);
+    assert_eq!(result, "200 HTTP/2.0 0 200 HTTP/2.0 0");
+    assert_eq!(seen, [(1, 0), (1, 1), (1, 3), (1, 5)]);
+    let (result, seen) = run(H2Fault::GoAwayWithErrorAlways);
+    assert_eq!(result, "0  1613 0  1613");
+    assert_eq!(seen, [(1, 0), (2, 0)]);
 }
 
 /// Response heads as large as Go's transport reads: k6 v1.1.0 accepted 1000 (and 100 000)

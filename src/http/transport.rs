@@ -846,6 +846,58 @@ fn request_to_retry(
     }
 }
 
+/// Retries Go's HTTP/2 transport makes of one request (`RoundTripOpt`: `retry <= 6`).
+const H2_MAX_RETRIES: u32 = 6;
+
+/// Where an HTTP/2 request the server did not act on goes again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum H2Retry {
+    /// The stream was refused: Go's pool hands the same connection back while it takes
+    /// requests.
+    SameConnection,
+    /// The server went away.
+    NewConnection,
+}
+
+/// Go's HTTP/2 `canRetryError`: the server did not act on the request, so it goes again
+/// whatever its method (k6 gives every body a `GetBody`): it refused the stream (RST_STREAM
+/// with REFUSED_STREAM, or PROTOCOL_ERROR from the peer), or it went away (GOAWAY) with a
+/// last stream id below this request's. As Go, not when a connection's first request meets a
+/// GOAWAY with an error code: a server failing new connections would fail the retry too.
+/// (h2 reports the GOAWAY on the streams above its last stream id only; those below it that
+/// the connection's close cuts off get a broken pipe, not retried, as in Go.)
+fn h2_retry(e: &hyper::Error, first_on_connection: bool) -> Option<H2Retry> {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(h2e) = err.downcast_ref::<h2::Error>() {
+            if !h2e.is_remote() {
+                return None;
+            }
+            return match h2e.reason()? {
+                h2::Reason::REFUSED_STREAM | h2::Reason::PROTOCOL_ERROR if h2e.is_reset() => {
+                    Some(H2Retry::SameConnection)
+                }
+                reason
+                    if h2e.is_go_away()
+                        && (reason == h2::Reason::NO_ERROR || !first_on_connection) =>
+                {
+                    Some(H2Retry::NewConnection)
+                }
+                _ => None,
+            };
+        }
+        source = err.source();
+    }
+    None
+}
+
+/// Go's pause before the `retry`th HTTP/2 retry (1-based): none before the first, then 1 s,
+/// 2 s, 4 s... with up to 10% jitter.
+fn h2_retry_backoff(retry: u32) -> Option<Duration> {
+    let base = Duration::from_secs(1u64 << retry.checked_sub(2)?.min(16));
+    Some(base.mul_f64(1.0 + 0.1 * rand::random::<f64>()))
+}
+
 async fn round_trip(
     pooled: Option<Conn>,
     req: PreparedRequest,
@@ -876,6 +928,7 @@ async fn round_trip(
     };
     // Bytes of an attempt given up on a reused connection: sent and received all the same.
     let (mut spent_w, mut spent_r) = (0u64, 0u64);
+    let mut h2_retries = 0;
     let (response, w0, r0, t_send) = loop {
         let (w0, r0) = if fresh { (0, 0) } else { conn.stats.totals() };
         if conn.is_h2() {
@@ -886,8 +939,9 @@ async fn round_trip(
                 to_proxy(&key, auth.as_deref(), &mut request);
             }
         }
+        // HTTP/2 sends the request away whole: a copy is what goes again after a GOAWAY.
         let replay =
-            (!fresh && !conn.is_h2() && is_replayable(&request)).then(|| copy_request(&request));
+            (conn.is_h2() || (!fresh && is_replayable(&request))).then(|| copy_request(&request));
         let t_send = Instant::now();
         let failure = match timeout_at(deadline, send(&mut conn.sender, request)).await {
             Ok(Ok(r)) => break (r, w0, r0, t_send),
@@ -915,7 +969,23 @@ async fn round_trip(
         };
         let (e, unsent) = failure;
         let (w, r) = conn.stats.totals();
-        let retry = if fresh {
+        let h2 = conn.is_h2();
+        let h2_retry = if !h2 || h2_retries >= H2_MAX_RETRIES {
+            None
+        } else if unsent.is_some() {
+            // The connection could take no more requests (Go's errClientConnUnusable).
+            Some(H2Retry::NewConnection)
+        } else {
+            h2_retry(&e, fresh)
+        };
+        let retry = if h2_retry.is_some() {
+            h2_retries += 1;
+            if let Some(pause) = h2_retry_backoff(h2_retries) {
+                // Past the request's deadline, the next attempt fails it as timed out.
+                tokio::time::sleep_until(deadline.min((Instant::now() + pause).into())).await;
+            }
+            unsent.or(replay)
+        } else if fresh || h2 {
             None
         } else {
             request_to_retry(unsent, replay, w == w0, r == r0)
@@ -933,6 +1003,10 @@ async fn round_trip(
         };
         spent_w += w.saturating_sub(w0);
         spent_r += r.saturating_sub(r0);
+        if h2_retry == Some(H2Retry::SameConnection) && !conn.is_closed() {
+            (fresh, request) = (false, again);
+            continue;
+        }
         let c = match dial_for(&key, &cfg, t0, local_ip, deadline).await {
             Ok(c) => c,
             Err(f) => return (Err(f), None),

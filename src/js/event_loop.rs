@@ -20,6 +20,7 @@ use futures_concurrency::future::FutureGroup;
 use futures_lite::StreamExt;
 
 use super::interrupt::VuSignal;
+use super::runtime::VuRef;
 
 struct Timer {
     id: u32,
@@ -234,6 +235,13 @@ impl EventLoop {
             }
             if !self.promise_jobs.borrow().is_empty() || !self.generic_jobs.borrow().is_empty() {
                 continue;
+            }
+            // About to wait, no script code running: the one point of a long iteration (a
+            // socket held for minutes) where its garbage can be collected, as at an
+            // iteration end.
+            let vu = ctx.borrow().get_data::<VuRef>().cloned();
+            if let Some(vu) = vu {
+                super::gc::collect_if_due(&vu);
             }
             let next_timer = self.timers.borrow().first_key_value().map(|(k, _)| k.0);
             if group.is_empty() {

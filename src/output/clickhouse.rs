@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use crate::metrics::sample::SampleBatch;
 use crate::metrics::threshold_board::ThresholdBoard;
-use crate::output::writer_pool::{PoolReport, StopClock, WriterPool, io_runtime};
+use crate::output::writer_pool::{
+    PoolReport, StopClock, WriterPool, io_runtime, startup_check, stop_clock_of,
+};
 use crate::output::{Output, OutputContext, OutputReport};
 
 pub use config::ClickHouseConfig;
@@ -70,22 +72,12 @@ impl Output for ClickHouseOutput {
         };
         // Set the schema up (and write the thresholds) now when the server is there; when it
         // is not, the first write that reaches it does.
-        let first = {
-            let sink = sink.clone();
-            rt.block_on(async move {
-                tokio::time::timeout(Duration::from_secs(15), sink.write_thresholds(true)).await
-            })
-        };
-        match first {
-            Ok(Ok(())) => {}
-            Ok(Err(outcome)) => tracing::warn!(
+        let what = format!("setting up the tables at {}", self.cfg.addr);
+        if let Some(Err(outcome)) = startup_check(&rt, NAME, &what, sink.write_thresholds(true)) {
+            tracing::warn!(
                 "ClickHouse at {}: setting up the tables failed for now: {outcome:?}",
                 self.cfg.addr
-            ),
-            Err(_) => tracing::warn!(
-                "ClickHouse at {}: setting up the tables timed out for now",
-                self.cfg.addr
-            ),
+            );
         }
         let pool = WriterPool::start(
             NAME,
@@ -124,8 +116,7 @@ impl Output for ClickHouseOutput {
     }
 
     fn stop_clock(&self) -> Option<Arc<dyn StopClock>> {
-        let pool = self.pool.as_ref()?;
-        Some(pool.stop_clock(self.cfg.stop_timeout))
+        stop_clock_of(self.pool.as_ref(), self.cfg.stop_timeout)
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::metrics::sample::SampleBatch;
-use crate::output::writer_pool::{PoolReport, StopClock, WriterPool, io_runtime};
+use crate::output::writer_pool::{
+    PoolReport, StopClock, WriterPool, io_runtime, startup_check, stop_clock_of,
+};
 use crate::output::{Output, OutputContext, OutputReport};
 
 pub use config::{ApiVersion, InfluxConfig};
@@ -63,21 +65,18 @@ impl Output for InfluxDbOutput {
         if self.cfg.api() == ApiVersion::V1 {
             // As k6: create the database, and only warn when that fails (the server may be
             // down for now, or the user may not be allowed to create databases).
-            let created = rt.block_on(async {
-                tokio::time::timeout(Duration::from_secs(5), sink.create_database(&self.cfg)).await
-            });
-            match created {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(
+            let what = format!(
+                "creating the database {:?} at {}",
+                self.cfg.db, self.cfg.addr
+            );
+            if let Some(Err(e)) =
+                startup_check(&rt, "influxdb", &what, sink.create_database(&self.cfg))
+            {
+                tracing::warn!(
                     "InfluxDB: could not create the database {:?} at {}: {e}",
                     self.cfg.db,
                     self.cfg.addr
-                ),
-                Err(_) => tracing::warn!(
-                    "InfluxDB: creating the database {:?} at {} timed out",
-                    self.cfg.db,
-                    self.cfg.addr
-                ),
+                );
             }
         }
         let pool = WriterPool::start(
@@ -104,8 +103,7 @@ impl Output for InfluxDbOutput {
     }
 
     fn stop_clock(&self) -> Option<Arc<dyn StopClock>> {
-        let pool = self.pool.as_ref()?;
-        Some(pool.stop_clock(self.cfg.stop_timeout))
+        stop_clock_of(self.pool.as_ref(), self.cfg.stop_timeout)
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {

@@ -22,7 +22,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use parking_lot::Mutex;
 
 use crate::metrics::sample::{SampleBatch, now_ns};
-use crate::output::writer_pool::{PoolReport, StopClock, WriterPool, io_runtime};
+use crate::output::writer_pool::{PoolReport, StopClock, WriterPool, io_runtime, stop_clock_of};
 use crate::output::{Output, OutputContext, OutputReport};
 
 pub use config::PromRwConfig;
@@ -126,8 +126,7 @@ impl Output for PrometheusRwOutput {
     }
 
     fn stop_clock(&self) -> Option<Arc<dyn StopClock>> {
-        let pool = self.pool.as_ref()?;
-        Some(pool.stop_clock(self.cfg.stop_timeout))
+        stop_clock_of(self.pool.as_deref(), self.cfg.stop_timeout)
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {

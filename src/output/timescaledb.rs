@@ -23,7 +23,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use crate::metrics::sample::SampleBatch;
 use crate::metrics::threshold_board::ThresholdBoard;
 use crate::output::writer_pool::{
-    PoolReport, Sink, StopClock, WriteOutcome, WriterPool, io_runtime,
+    PoolReport, Sink, StopClock, WriteOutcome, WriterPool, io_runtime, startup_check, stop_clock_of,
 };
 use crate::output::{Output, OutputContext, OutputReport};
 
@@ -239,22 +239,12 @@ impl Output for TimescaleDbOutput {
         });
         // Set up now if the server is there (xk6 only logs when it is not: so does rk6, and
         // the first write that reaches the server sets up instead).
-        let first = {
-            let setup = setup.clone();
-            rt.block_on(async move {
-                tokio::time::timeout(Duration::from_secs(15), setup.ensure()).await
-            })
-        };
-        match first {
-            Ok(Ok(())) => {}
-            Ok(Err(outcome)) => tracing::warn!(
+        let what = format!("setting up the tables at {}", self.cfg.addr);
+        if let Some(Err(outcome)) = startup_check(&rt, NAME, &what, setup.ensure()) {
+            tracing::warn!(
                 "TimescaleDB at {}: setting up the tables failed for now: {outcome:?}",
                 self.cfg.addr
-            ),
-            Err(_) => tracing::warn!(
-                "TimescaleDB at {}: setting up the tables timed out for now",
-                self.cfg.addr
-            ),
+            );
         }
         let sink = SetupThenCopy {
             setup: setup.clone(),
@@ -295,8 +285,7 @@ impl Output for TimescaleDbOutput {
     }
 
     fn stop_clock(&self) -> Option<Arc<dyn StopClock>> {
-        let pool = self.pool.as_ref()?;
-        Some(pool.stop_clock(self.cfg.stop_timeout))
+        stop_clock_of(self.pool.as_ref(), self.cfg.stop_timeout)
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use crate::metrics::registry::Registry;
 use crate::metrics::sample::SampleBatch;
-use crate::output::writer_pool::{PoolReport, StopClock, WriterPool, io_runtime};
+use crate::output::writer_pool::{
+    PoolReport, StopClock, WriterPool, io_runtime, startup_check, stop_clock_of,
+};
 use crate::output::{Output, OutputContext, OutputReport};
 
 pub use config::{RecordFormat, TimestreamConfig};
@@ -68,22 +70,22 @@ impl Output for TimestreamOutput {
 
     fn start(&mut self) -> anyhow::Result<()> {
         let rt = io_runtime("timestream")?;
-        let cfg = self.cfg.clone();
-        let env = self.env.clone();
-        let sink = rt.block_on(async move {
-            let client = sink::build_client(&cfg, &env).await?;
-            let hours =
-                tokio::time::timeout(Duration::from_secs(60), sink::ensure_table(&client, &cfg))
-                    .await
-                    .map_err(|_| {
-                        anyhow::anyhow!(
-                            "timed out checking the Timestream table {}.{}",
-                            cfg.database,
-                            cfg.table
-                        )
-                    })??;
-            anyhow::Ok(TimestreamSink::new(client, &cfg, hours))
-        })?;
+        let client = rt.block_on(sink::build_client(&self.cfg, &self.env))?;
+        let what = format!(
+            "checking the Timestream table {}.{}",
+            self.cfg.database, self.cfg.table
+        );
+        // A table that is missing and cannot be created stops the run here; an endpoint that does not answer in time is taken to hold the table
+        // with the configured retention, as when describing it is not allowed.
+        let hours = startup_check(
+            &rt,
+            "timestream",
+            &what,
+            sink::ensure_table(&client, &self.cfg),
+        )
+        .transpose()?
+        .unwrap_or(self.cfg.memory_retention_hours);
+        let sink = TimestreamSink::new(client, &self.cfg, hours);
         let sink = Arc::new(sink);
         let pool = WriterPool::start(
             "timestream",
@@ -116,8 +118,7 @@ impl Output for TimestreamOutput {
     }
 
     fn stop_clock(&self) -> Option<Arc<dyn StopClock>> {
-        let pool = self.pool.as_ref()?;
-        Some(pool.stop_clock(self.cfg.stop_timeout))
+        stop_clock_of(self.pool.as_ref(), self.cfg.stop_timeout)
     }
 
     fn stop(&mut self, deadline: Duration) -> anyhow::Result<OutputReport> {

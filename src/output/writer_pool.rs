@@ -458,6 +458,48 @@ pub fn io_runtime(name: &str) -> anyhow::Result<tokio::runtime::Runtime> {
         .map_err(|e| anyhow::anyhow!("cannot start the {name} output's I/O runtime: {e}"))
 }
 
+/// How long an output's start-up check (creating its database or tables, describing its table)
+/// may hold back the start of the test.
+pub const STARTUP_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs a network output's start-up check on its runtime, for [`STARTUP_CHECK_TIMEOUT`] at the
+/// most, whatever the output's write timeout: an endpoint that accepts connections and never
+/// answers must not keep the test from starting. `None` (the check did not answer in time) is
+/// said loudly; the output then starts as it would after a failed check, and its writes tell
+/// the rest: their failures are logged while the test runs and every sample not written is
+/// counted in the output's end-of-test accounting.
+pub fn startup_check<T>(
+    rt: &tokio::runtime::Runtime,
+    output: &str,
+    what: &str,
+    check: impl Future<Output = T>,
+) -> Option<T> {
+    // The timer is made inside the runtime, which it needs.
+    let answered = rt.block_on(async { tokio::time::timeout(STARTUP_CHECK_TIMEOUT, check).await });
+    if answered.is_err() {
+        let message = format!(
+            "{what} got no answer within {}s at start-up; the test starts anyway, failed writes \
+             are logged while it runs and samples not written are counted at the end",
+            STARTUP_CHECK_TIMEOUT.as_secs()
+        );
+        crate::js::console::log(
+            crate::js::console::Level::Warn,
+            &message,
+            &[("output", output)],
+        );
+    }
+    answered.ok()
+}
+
+/// [`Output::stop_clock`](crate::output::Output::stop_clock) of an output that writes
+/// through `pool` (none before it started).
+pub fn stop_clock_of<R: PoolRecord>(
+    pool: Option<&WriterPool<R>>,
+    stop_timeout: Duration,
+) -> Option<Arc<dyn StopClock>> {
+    pool.map(|pool| pool.stop_clock(stop_timeout))
+}
+
 impl<R: PoolRecord> WriterPool<R> {
     pub fn start<S: Sink<Record = R>>(
         name: &str,
