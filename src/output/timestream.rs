@@ -75,8 +75,9 @@ impl Output for TimestreamOutput {
             "checking the Timestream table {}.{}",
             self.cfg.database, self.cfg.table
         );
-        // A table that is missing and cannot be created stops the run here; an endpoint that does not answer in time is taken to hold the table
-        // with the configured retention, as when describing it is not allowed.
+        // A table that is missing and cannot be created stops the run here; an endpoint that
+        // does not answer in time is taken to hold the table with the configured retention,
+        // as when describing it is not allowed.
         let hours = startup_check(
             &rt,
             "timestream",
