@@ -72,6 +72,8 @@ pub struct RunRequest {
     pub linger: bool,
     /// The test archive `script` turned out to be (then `script` is the archived script).
     pub archive: Option<Arc<crate::archive::Archive>>,
+    /// `--run-name`: save the run for `rk6 compare` and `rk6 report`.
+    pub save_as: Option<crate::run_record::SaveAs>,
 }
 
 impl RunRequest {
@@ -845,9 +847,12 @@ fn make_outputs(specs: &[String], ctx: &OutputContext) -> Result<Vec<Box<dyn Out
                 crate::output::prometheus_rw::PrometheusRwOutput::new(arg, ctx)
                     .map(|o| Box::new(o) as _)
             }
+            crate::output::web_dashboard::NAME => {
+                crate::output::web_dashboard::WebDashboard::new(arg, ctx).map(|o| Box::new(o) as _)
+            }
             other => {
                 return Err(output_error(format!(
-                    "invalid output type '{other}', available types are: clickhouse, csv, experimental-prometheus-rw, influxdb, json, timescaledb, timestream"
+                    "invalid output type '{other}', available types are: clickhouse, csv, experimental-prometheus-rw, influxdb, json, timescaledb, timestream, web-dashboard"
                 )));
             }
         };
@@ -1476,6 +1481,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             message: e.to_string(),
             hint: None,
         })?;
+    crate::run_record::after_summary(req.save_as.as_ref(), &req.script, &mut engine, elapsed, &summary_opts);
     // k6 v1.1.0 writes no --summary-export file under --no-summary either.
     if let Some(path) = req.summary_export.as_ref().filter(|_| !req.no_summary) {
         let text = summary.to_summary_export_string((*setup_data).clone());

@@ -65,6 +65,7 @@ pub mod influxdb;
 pub mod prometheus_rw;
 pub mod timescaledb;
 pub mod timestream;
+pub mod web_dashboard;
 pub mod writer_pool;
 
 /// `<hostname>-<pid>`: tells apart the rk6 processes writing one run (k6-operator runners).
