@@ -307,6 +307,23 @@ pub struct Comparison {
     pub rule: Rule,
     pub rows: Vec<Row>,
     pub regressions: usize,
+    /// Print every row, not only the headline metrics and the changes beyond tolerance.
+    #[serde(skip)]
+    pub all: bool,
+}
+
+/// k6's breakdown of a request's time: judged like every trend, but shown only when it
+/// moved beyond tolerance (or with `--all`), since `http_req_duration` already sums them.
+fn is_detail(base_name: &str) -> bool {
+    matches!(
+        base_name,
+        "http_req_blocked"
+            | "http_req_connecting"
+            | "http_req_tls_handshaking"
+            | "http_req_sending"
+            | "http_req_waiting"
+            | "http_req_receiving"
+    )
 }
 
 /// Throughput counters: more per second is better. Other counters (bytes, custom) depend
@@ -447,6 +464,7 @@ pub fn compare(baseline: &RunStats, current: &RunStats, rule: &Rule) -> Comparis
         rule: rule.clone(),
         rows,
         regressions,
+        all: false,
     }
 }
 
@@ -501,6 +519,26 @@ const HEADERS: [&str; 7] = [
 ];
 
 impl Comparison {
+    /// The rows printed: all with `all`; otherwise the changes beyond tolerance, and the
+    /// headline metrics of the whole test and of the sub-metrics k6's summaries name (a
+    /// scenario's or group's rows, from saved runs, repeat the totals when nothing moved).
+    fn shown(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(|r| {
+            let base = r.metric.split('{').next().unwrap_or(&r.metric);
+            let scoped = r.metric.contains("{scenario:") || r.metric.contains("{group:");
+            self.all || r.verdict != Verdict::WithinNoise || !(is_detail(base) || scoped)
+        })
+    }
+
+    fn hidden_note(&self) -> String {
+        let hidden = self.rows.len() - self.shown().count();
+        if hidden == 0 {
+            String::new()
+        } else {
+            format!(" ({hidden} rows within noise not shown: --all shows them)")
+        }
+    }
+
     fn headline(&self) -> String {
         let worse_within = self.rows.iter().filter(|r| r.verdict == Verdict::Worse).count();
         let better = self
@@ -523,7 +561,7 @@ impl Comparison {
 
     /// An aligned plain-text table for the terminal.
     pub fn to_table(&self) -> String {
-        let rows: Vec<[String; 7]> = self.rows.iter().map(cells).collect();
+        let rows: Vec<[String; 7]> = self.shown().map(cells).collect();
         let mut widths = HEADERS.map(|h| h.chars().count());
         for r in &rows {
             for (w, c) in widths.iter_mut().zip(r) {
@@ -548,7 +586,7 @@ impl Comparison {
         for r in &rows {
             line(&mut out, r);
         }
-        let _ = writeln!(out, "\n{}", self.headline());
+        let _ = writeln!(out, "\n{}{}", self.headline(), self.hidden_note());
         out
     }
 
@@ -569,7 +607,7 @@ impl Comparison {
         );
         out.push_str("| Metric | Stat | Baseline | Current | Change | Tolerance | Verdict |\n");
         out.push_str("|---|---|--:|--:|--:|--:|---|\n");
-        for r in &self.rows {
+        for r in self.shown() {
             let c = cells(r);
             let verdict = match r.verdict {
                 Verdict::Worse => "❌ worse".to_string(),
@@ -586,6 +624,10 @@ impl Comparison {
                 c[4],
                 c[5]
             );
+        }
+        let note = self.hidden_note();
+        if !note.is_empty() {
+            let _ = writeln!(out, "\n<sub>{}</sub>", note.trim());
         }
         out
     }

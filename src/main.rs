@@ -90,6 +90,10 @@ struct CompareArgs {
     /// Where saved runs are (default: RK6_RESULTS_DIR, else .rk6/runs).
     #[arg(long)]
     results_dir: Option<PathBuf>,
+    /// Show every compared statistic, also the request-time breakdown and the per-scenario
+    /// and per-group rows that stayed within noise.
+    #[arg(long)]
+    all: bool,
 }
 
 #[derive(Args, Clone)]
@@ -815,7 +819,8 @@ fn compare(a: &CompareArgs) -> i32 {
         }
         let baseline = load_run(&a.baseline, &dir)?;
         let current = load_run(&a.current, &dir)?;
-        let c = compare(&baseline, &current, &rule);
+        let mut c = compare(&baseline, &current, &rule);
+        c.all = a.all;
         if c.rows.is_empty() {
             return Err(format!(
                 "{} and {} have no metric statistics in common to compare",

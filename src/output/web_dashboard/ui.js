@@ -37,9 +37,11 @@
 
   function seriesData(panel) {
     var xs = [], ys = panel.series.map(function () { return []; });
+    var start = state.config ? state.config.start : (state.snapshots.length ? state.snapshots[0].t : 0);
     state.snapshots.forEach(function (s) {
       var sc = s.s[scope];
-      xs.push(s.t / 1000);
+      // Seconds since the test started.
+      xs.push(Math.round((s.t - start) / 100) / 10);
       panel.series.forEach(function (d, i) {
         var m = sc && sc[d[0]];
         var v = m ? m[d[1]] : null;
@@ -64,13 +66,17 @@
       panel.appendChild(div);
       box.appendChild(panel);
       var fmt = p.unit === "ms" ? ms : p.unit === "%" ? function (v) { return v == null ? "–" : v.toFixed(2) + "%"; } : num;
+      // Axis labels: short, so that they fit the axis.
+      var tick = p.unit === "ms" ? function (v) { return v >= 1000 ? +(v / 1000).toFixed(1) + "s" : +v.toFixed(v < 10 ? 1 : 0) + "ms"; }
+        : p.unit === "%" ? function (v) { return +v.toFixed(0) + "%"; } : function (v) { return +v.toFixed(1) + ""; };
       var opts = {
         width: chartWidth(div),
         height: 220,
-        series: [{}].concat(p.series.map(function (d) {
+        series: [{ label: "elapsed", value: function (u, v) { return v == null ? "–" : v + "s"; } }].concat(p.series.map(function (d) {
           return { label: d[2], stroke: d[3], width: 2, spanGaps: true, value: function (u, v) { return fmt(v); } };
         })),
-        axes: [{}, { size: 60, values: function (u, vs) { return vs.map(fmt); } }],
+        scales: { x: { time: false } },
+        axes: [{ values: function (u, vs) { return vs.map(function (v) { return v + "s"; }); } }, { size: 64, values: function (u, vs) { return vs.map(tick); } }],
         legend: { live: true }
       };
       charts.push({ panel: p, plot: new uPlot(opts, seriesData(p), div), div: div });
