@@ -129,7 +129,9 @@ impl RunStats {
         };
         // A saved run holds the handleSummary data and, from the dashboard aggregation,
         // per-scenario and per-group statistics.
-        let summary = root.get("summary").filter(|_| crate::run_record::is_record(&root));
+        let summary = root
+            .get("summary")
+            .filter(|_| crate::run_record::is_record(&root));
         let data = summary.unwrap_or(&root);
         let metrics = data
             .get("metrics")
@@ -254,9 +256,7 @@ impl Rule {
                 .ok()
                 .filter(|v: &f64| v.is_finite() && *v >= 0.0)
                 .ok_or_else(|| {
-                    format!(
-                        "--max-regression {item:?}: {pct:?} is not a percentage (e.g. 10%)"
-                    )
+                    format!("--max-regression {item:?}: {pct:?} is not a percentage (e.g. 10%)")
                 })?;
             self.tolerances.insert(key.to_string(), value / 100.0);
         }
@@ -540,7 +540,11 @@ impl Comparison {
     }
 
     fn headline(&self) -> String {
-        let worse_within = self.rows.iter().filter(|r| r.verdict == Verdict::Worse).count();
+        let worse_within = self
+            .rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Worse)
+            .count();
         let better = self
             .rows
             .iter()
@@ -568,7 +572,10 @@ impl Comparison {
                 *w = (*w).max(c.chars().count());
             }
         }
-        let mut out = format!("baseline: {}\ncurrent:  {}\n\n", self.baseline, self.current);
+        let mut out = format!(
+            "baseline: {}\ncurrent:  {}\n\n",
+            self.baseline, self.current
+        );
         let line = |out: &mut String, cols: &[String]| {
             let mut l = String::new();
             for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
@@ -700,10 +707,16 @@ mod tests {
         // 13.3% is within a 15% tolerance.
         let mut rule = Rule::default();
         rule.apply("p95=15%").unwrap();
-        assert_eq!(compare(&run("a", EXPORT), &run("b", &slower), &rule).regressions, 0);
+        assert_eq!(
+            compare(&run("a", EXPORT), &run("b", &slower), &rule).regressions,
+            0
+        );
         // A per-metric tolerance wins over the statistic's.
         rule.apply("http_req_duration:p95=5%").unwrap();
-        assert_eq!(compare(&run("a", EXPORT), &run("b", &slower), &rule).regressions, 1);
+        assert_eq!(
+            compare(&run("a", EXPORT), &run("b", &slower), &rule).regressions,
+            1
+        );
     }
 
     #[test]
@@ -723,17 +736,31 @@ mod tests {
     fn failure_rate_rising_from_zero_is_judged_in_points() {
         let failing = EXPORT.replace(r#""value":0}"#, r#""value":0.05}"#);
         let c = compare(&run("a", EXPORT), &run("b", &failing), &Rule::default());
-        let row = c.rows.iter().find(|r| r.metric == "http_req_failed").unwrap();
+        let row = c
+            .rows
+            .iter()
+            .find(|r| r.metric == "http_req_failed")
+            .unwrap();
         assert_eq!(row.change_kind, ChangeKind::Absolute);
         assert_eq!(row.verdict, Verdict::Worse);
-        assert!(c.to_markdown().contains("| `http_req_failed` | rate | 0.00% | 5.00% | +5.00 pp | ±1 pp | ❌ worse |"));
+        assert!(c.to_markdown().contains(
+            "| `http_req_failed` | rate | 0.00% | 5.00% | +5.00 pp | ±1 pp | ❌ worse |"
+        ));
     }
 
     #[test]
     fn bad_tolerances_name_the_problem() {
         let mut rule = Rule::default();
-        assert!(rule.apply("p97=10%").unwrap_err().contains("unknown statistic"));
-        assert!(rule.apply("p95=ten").unwrap_err().contains("not a percentage"));
+        assert!(
+            rule.apply("p97=10%")
+                .unwrap_err()
+                .contains("unknown statistic")
+        );
+        assert!(
+            rule.apply("p95=ten")
+                .unwrap_err()
+                .contains("not a percentage")
+        );
         assert!(rule.apply("p95").unwrap_err().contains("STAT=PERCENT"));
     }
 

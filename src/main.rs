@@ -545,7 +545,9 @@ fn build_request(a: &RunArgs, include_env_by_default: bool) -> Result<RunRequest
             .collect();
     }
     // k6's switch for its dashboard; the `--out web-dashboard` argument wins over it.
-    if !outputs.iter().any(|o| o.split('=').next() == Some(WEB_DASHBOARD))
+    if !outputs
+        .iter()
+        .any(|o| o.split('=').next() == Some(WEB_DASHBOARD))
         && env
             .get("K6_WEB_DASHBOARD")
             .and_then(|v| rk6::options::parse_bool_str(v))
@@ -566,7 +568,11 @@ fn build_request(a: &RunArgs, include_env_by_default: bool) -> Result<RunRequest
         .transpose()
         .map_err(flag)?;
     // A saved run keeps the dashboard's time series: aggregate them without serving a page.
-    if save_as.is_some() && !outputs.iter().any(|o| o.split('=').next() == Some(WEB_DASHBOARD)) {
+    if save_as.is_some()
+        && !outputs
+            .iter()
+            .any(|o| o.split('=').next() == Some(WEB_DASHBOARD))
+    {
         outputs.push(format!("{WEB_DASHBOARD}=port=-1"));
     }
     let no_summary = a.no_summary
@@ -828,7 +834,8 @@ fn compare(a: &CompareArgs) -> i32 {
             ));
         }
         let write = |path: &PathBuf, text: String| {
-            std::fs::write(path, text).map_err(|e| format!("could not write {}: {e}", path.display()))
+            std::fs::write(path, text)
+                .map_err(|e| format!("could not write {}: {e}", path.display()))
         };
         if let Some(p) = &a.markdown {
             write(p, c.to_markdown())?;
@@ -857,7 +864,12 @@ fn report(a: &ReportArgs) -> i32 {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("could not read {}: {e}", path.display()))?;
         let record: Value = serde_json::from_str(&text).map_err(|e| {
-            format!("{}: not valid JSON (line {}, column {}): {e}", path.display(), e.line(), e.column())
+            format!(
+                "{}: not valid JSON (line {}, column {}): {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
         })?;
         if !rk6::run_record::is_record(&record) {
             return Err(format!(

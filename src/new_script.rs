@@ -44,7 +44,9 @@ pub fn create(file: &Path, force: bool) -> Result<(), String> {
         f.write_all(TEMPLATE.as_bytes())
     };
     write().map_err(|e| format!("open {shown}: {}", crate::go_strconv::os_error_text(&e)))?;
-    crate::runner::print_stdout(&format!("New script created: {shown} (minimal template).\n"));
+    crate::runner::print_stdout(&format!(
+        "New script created: {shown} (minimal template).\n"
+    ));
     Ok(())
 }
 
@@ -61,7 +63,10 @@ mod tests {
         create(&file, false).unwrap();
         assert_eq!(std::fs::read_to_string(&file).unwrap(), TEMPLATE);
         let e = create(&file, false).unwrap_err();
-        assert!(e.ends_with("already exists. Use the `--force` flag to overwrite it"), "{e}");
+        assert!(
+            e.ends_with("already exists. Use the `--force` flag to overwrite it"),
+            "{e}"
+        );
         std::fs::write(&file, "x").unwrap();
         create(&file, true).unwrap();
         assert_eq!(std::fs::read_to_string(&file).unwrap(), TEMPLATE);

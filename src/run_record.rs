@@ -107,7 +107,9 @@ pub fn scoped_metrics(record: &Value) -> Option<&Map<String, Value>> {
 
 /// The trend stats a saved run keeps, whatever the summary showed: what `rk6 compare`
 /// judges.
-const RECORD_TREND_STATS: [&str; 8] = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"];
+const RECORD_TREND_STATS: [&str; 8] = [
+    "avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count",
+];
 
 /// Builds the saved-run object.
 pub fn record(
@@ -266,7 +268,10 @@ mod tests {
             save_record(&SaveAs::new(name, dir.clone()).unwrap(), &rec).unwrap();
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert_eq!(resolve("baseline", &dir).unwrap(), dir.join("baseline.json"));
+        assert_eq!(
+            resolve("baseline", &dir).unwrap(),
+            dir.join("baseline.json")
+        );
         assert_eq!(resolve(LATEST, &dir).unwrap(), dir.join("second.json"));
         let err = resolve("third", &dir).unwrap_err();
         assert!(err.contains("saved runs: baseline, second"), "{err}");

@@ -64,7 +64,11 @@ fn a_slower_run_is_a_regression_and_identical_runs_are_not() {
         .find(|l| l.starts_with("http_req_duration ") && l.contains(" p(95) "))
         .unwrap_or_else(|| panic!("no p(95) row:\n{}", r.stdout));
     assert!(p95.trim_end().ends_with("WORSE"), "{p95}");
-    assert!(r.stdout.contains("regression(s) beyond tolerance"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("regression(s) beyond tolerance"),
+        "{}",
+        r.stdout
+    );
     // Per scenario, from the saved runs' aggregation.
     assert!(
         r.stdout.contains("http_req_duration{scenario:default}"),
@@ -101,7 +105,10 @@ fn a_slower_run_is_a_regression_and_identical_runs_are_not() {
     assert_eq!(r.code, 1);
     let md = std::fs::read_to_string(ws.path("pr.md")).unwrap();
     assert_eq!(md, r.stdout);
-    assert!(md.starts_with("## rk6 performance comparison\n\n❌ **"), "{md}");
+    assert!(
+        md.starts_with("## rk6 performance comparison\n\n❌ **"),
+        "{md}"
+    );
     assert!(
         md.contains("| Metric | Stat | Baseline | Current | Change | Tolerance | Verdict |\n|---|---|--:|--:|--:|--:|---|\n"),
         "{md}"

@@ -56,7 +56,12 @@ fn call(address: &str, method: Method, path: &str, body: Option<Value>) -> Resul
     let v: Value = serde_json::from_slice(&bytes)
         .map_err(|e| go_error(format!("the API answered {status} with no JSON: {e}")))?;
     if let Some(err) = v.get("errors").and_then(|e| e.get(0)) {
-        let s = |k: &str| err.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let s = |k: &str| {
+            err.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         return Err(format!("{}: {}", s("title"), s("detail")));
     }
     Ok(v)
@@ -153,7 +158,10 @@ fn stats_yaml(metrics: &[Value]) -> String {
             "- name: {name}\n  type:\n    type: {}\n    valid: true\n  contains:\n    type: {}\n    valid: true\n  tainted: \"{}\"\n  sample:\n",
             text("type"),
             text("contains"),
-            a.get("tainted").filter(|t| !t.is_null()).map(scalar).unwrap_or_default()
+            a.get("tainted")
+                .filter(|t| !t.is_null())
+                .map(scalar)
+                .unwrap_or_default()
         );
         let mut sample: Vec<(&String, &Value)> = a
             .get("sample")
@@ -193,7 +201,9 @@ mod tests {
         let e = status(&addr).unwrap_err();
         assert_eq!(
             e,
-            format!("Get \"http://{addr}/v1/status\": dial tcp {addr}: connect: connection refused")
+            format!(
+                "Get \"http://{addr}/v1/status\": dial tcp {addr}: connect: connection refused"
+            )
         );
     }
 }

@@ -58,10 +58,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn parse(
-        arg: Option<&str>,
-        env: &HashMap<String, String>,
-    ) -> anyhow::Result<Settings> {
+    pub fn parse(arg: Option<&str>, env: &HashMap<String, String>) -> anyhow::Result<Settings> {
         let mut kv: HashMap<&str, String> = HashMap::new();
         for (key, var) in [
             ("host", "K6_WEB_DASHBOARD_HOST"),
@@ -90,7 +87,9 @@ impl Settings {
             None => Some(5665),
             Some("-1") => None,
             Some(p) => Some(p.parse::<u16>().map_err(|_| {
-                anyhow::anyhow!("invalid web dashboard port {p:?}: expected 0-65535, or -1 for no server")
+                anyhow::anyhow!(
+                    "invalid web dashboard port {p:?}: expected 0-65535, or -1 for no server"
+                )
             })?),
         };
         let period = match kv.get("period") {
@@ -182,7 +181,10 @@ impl Agg {
         match self {
             Agg::Counter { sum, .. } => {
                 m.insert("count".into(), num(*sum));
-                m.insert("rate".into(), num(if secs > 0.0 { *sum / secs } else { 0.0 }));
+                m.insert(
+                    "rate".into(),
+                    num(if secs > 0.0 { *sum / secs } else { 0.0 }),
+                );
             }
             Agg::Gauge { last, .. } => {
                 m.insert("value".into(), num(*last));
@@ -238,7 +240,20 @@ pub struct Aggregator {
     start_ms: i64,
     period_start: Instant,
     test_start: Instant,
+    /// Checks by (group, name): passes and fails, for the live checks table.
+    check_ids: HashMap<(Arc<str>, Arc<str>), usize>,
+    checks: Vec<CheckTally>,
 }
+
+struct CheckTally {
+    group: Arc<str>,
+    name: Arc<str>,
+    passes: u64,
+    fails: u64,
+}
+
+/// Distinct checks beyond this many (a name built from data) are not listed live.
+const MAX_CHECKS: usize = 1000;
 
 /// Scopes beyond this many (scenarios and groups) fold into the whole test only.
 const MAX_SCOPES: usize = 256;
@@ -260,7 +275,59 @@ impl Aggregator {
             start_ms: crate::metrics::sample::now_ns() / 1_000_000,
             period_start: Instant::now(),
             test_start: Instant::now(),
+            check_ids: HashMap::new(),
+            checks: Vec::new(),
         }
+    }
+
+    fn tally_check(&mut self, s: &Sample) {
+        let tag = |key: &str| {
+            s.tags
+                .pairs()
+                .iter()
+                .find(|(k, _)| &**k == key)
+                .map(|(_, v)| v.clone())
+        };
+        let Some(name) = tag("check") else { return };
+        let group = tag("group").unwrap_or_else(|| Arc::from(""));
+        let idx = match self.check_ids.get(&(group.clone(), name.clone())) {
+            Some(&i) => i,
+            None if self.checks.len() < MAX_CHECKS => {
+                self.checks.push(CheckTally {
+                    group: group.clone(),
+                    name: name.clone(),
+                    passes: 0,
+                    fails: 0,
+                });
+                self.check_ids.insert((group, name), self.checks.len() - 1);
+                self.checks.len() - 1
+            }
+            None => return,
+        };
+        let c = &mut self.checks[idx];
+        if s.value != 0.0 {
+            c.passes += 1;
+        } else {
+            c.fails += 1;
+        }
+    }
+
+    /// The checks so far, `[{path, passes, fails}]`, named as the report names them
+    /// (`::group › check`).
+    pub fn checks(&self) -> Value {
+        Value::Array(
+            self.checks
+                .iter()
+                .map(|c| {
+                    let path = if c.group.is_empty() {
+                        c.name.to_string()
+                    } else {
+                        format!("{} › {}", c.group, c.name)
+                    };
+                    json!({"path": path, "passes": c.passes, "fails": c.fails})
+                })
+                .collect(),
+        )
     }
 
     fn scope(&mut self, is_group: bool, value: &Arc<str>) -> Option<u16> {
@@ -308,6 +375,9 @@ impl Aggregator {
                 s.metric.mtype,
                 s.metric.contains == crate::metrics::sample::ValueType::Time,
             );
+        }
+        if &*s.metric.name == "checks" {
+            self.tally_check(s);
         }
         let mut scopes = [Some(0u16), None, None];
         for (slot, (key, is_group)) in [("scenario", false), ("group", true)].iter().enumerate() {
@@ -422,9 +492,7 @@ impl Body for EventStream {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.rx
-            .poll_recv(cx)
-            .map(|b| b.map(|b| Ok(Frame::data(b))))
+        self.rx.poll_recv(cx).map(|b| b.map(|b| Ok(Frame::data(b))))
     }
 }
 
@@ -582,6 +650,7 @@ impl WebDashboard {
         let cumulative = json!({
             "metrics": Value::Object(self.agg.cumulative()),
             "thresholds": self.thresholds(),
+            "checks": self.agg.checks(),
         });
         if let Ok(mut hub) = self.hub.lock() {
             hub.publish("snapshot", &snap);
@@ -609,6 +678,18 @@ impl Output for WebDashboard {
             (Some(port), _) => format!("{NAME} (http://{}:{port})", s.host),
             (None, Some(e)) => format!("{NAME} (report {})", e.display()),
             (None, None) => NAME.to_string(),
+        }
+    }
+
+    /// k6's banner line ` web dashboard: http://127.0.0.1:5665` and `output: -`; without a
+    /// page (`port=-1`, or the aggregation `--run-name` adds) nothing is shown, as in k6.
+    fn banner(&self) -> crate::output::BannerEntry {
+        match self.settings.port {
+            Some(port) => crate::output::BannerEntry::Line {
+                label: "web dashboard",
+                value: format!("http://{}:{port}", self.settings.host),
+            },
+            None => crate::output::BannerEntry::Hidden,
         }
     }
 
@@ -758,16 +839,39 @@ mod tests {
         let failed = metric(2, "http_req_failed", MetricType::Rate);
         let mut a = Aggregator::new();
         for v in [10.0, 20.0, 30.0] {
-            a.add(&sample(&dur, v, &[("scenario", "browse"), ("group", "::login")]));
+            a.add(&sample(
+                &dur,
+                v,
+                &[("scenario", "browse"), ("group", "::login")],
+            ));
             a.add(&sample(&reqs, 1.0, &[("scenario", "browse")]));
         }
         a.add(&sample(&failed, 1.0, &[]));
         a.add(&sample(&failed, 0.0, &[]));
+        let checks = metric(3, "checks", MetricType::Rate);
+        for v in [1.0, 1.0, 0.0] {
+            a.add(&sample(
+                &checks,
+                v,
+                &[("check", "is 200"), ("group", "::login")],
+            ));
+        }
+        a.add(&sample(&checks, 1.0, &[("check", "is 200")]));
+        assert_eq!(
+            a.checks(),
+            json!([
+                {"path": "::login › is 200", "passes": 2, "fails": 1},
+                {"path": "is 200", "passes": 1, "fails": 0},
+            ])
+        );
         let s1 = a.snapshot();
         assert_eq!(s1["s"][""]["http_req_duration"]["avg"], json!(20));
         assert_eq!(s1["s"][""]["http_req_duration"]["max"], json!(30));
         assert_eq!(s1["s"]["scenario:browse"]["http_reqs"]["count"], json!(3));
-        assert_eq!(s1["s"]["group:::login"]["http_req_duration"]["count"], json!(3));
+        assert_eq!(
+            s1["s"]["group:::login"]["http_req_duration"]["count"],
+            json!(3)
+        );
         assert_eq!(s1["s"][""]["http_req_failed"]["rate"], json!(0.5));
         // The next period starts empty; the totals keep everything.
         a.add(&sample(&dur, 40.0, &[]));

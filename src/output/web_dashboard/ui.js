@@ -122,7 +122,7 @@
     });
     var cb = $("checks").tBodies[0];
     cb.textContent = "";
-    if (!state.checks.length) row(cb, [state.summary ? "no checks" : "shown at the end of the test"], ["empty"]);
+    if (!state.checks.length) row(cb, ["no checks"], ["empty"]);
     state.checks.forEach(function (c) {
       var ok = c.fails === 0;
       row(cb, [ok ? "✓" : "✗", c.path, c.passes + " passed, " + c.fails + " failed"], [ok ? "ok" : "bad", null, null]);
@@ -208,6 +208,7 @@
       var c = JSON.parse(e.data);
       state.totals = c.metrics || {};
       state.thresholds = c.thresholds || [];
+      state.checks = c.checks || [];
       renderAll();
     });
     es.addEventListener("stop", function () {
