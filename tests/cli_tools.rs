@@ -86,15 +86,18 @@ fn status_pause_resume_scale_and_stats_talk_to_a_running_test() {
         "{}",
         r.stderr
     );
-    let r = rk6(dir, &["stats", "-a", &addr], &[]);
-    assert_eq!(r.code, 0);
-    assert!(
-        r.stdout.contains(
-            "- name: vus_max\n  type:\n    type: gauge\n    valid: true\n  contains:\n    type: default\n    valid: true\n  tainted: \"\"\n  sample:\n    value: 5\n"
-        ),
-        "{}",
-        r.stdout
-    );
+    // vus and vus_max are sampled once a second: wait for the first sample.
+    let want = "- name: vus_max\n  type:\n    type: gauge\n    valid: true\n  contains:\n    type: default\n    valid: true\n  tainted: \"\"\n  sample:\n    value: 5\n";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = rk6(dir, &["stats", "-a", &addr], &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        if r.stdout.contains(want) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", r.stdout);
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let _ = child.kill();
     let _ = child.wait();
     // Nothing listens any more: Go's dial error, exit 255.
