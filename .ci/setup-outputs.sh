@@ -22,6 +22,8 @@
 #     deploy/k6-operator/ against k6-operator's TestRun CRD schema with them.
 #   - redis-server (Debian package), for the k6/experimental/redis tests, which start their own
 #     servers on free 127.0.0.1 ports ($RK6_REDIS_SERVER overrides the binary).
+#   - chromium (Debian package): tests/web_dashboard.rs loads the live dashboard and the HTML
+#     report headless ($RK6_CHROMIUM overrides the binary).
 set -euo pipefail
 
 VENV="${RK6_CI_VENV:-/opt/rk6-ci/venv}"
@@ -120,5 +122,13 @@ if ! command -v redis-server >/dev/null; then
     if command -v service >/dev/null; then $SUDO service redis-server stop >/dev/null 2>&1 || true; fi
 else
     echo "setup-outputs: redis-server present ($(command -v redis-server))"
+fi
+if ! command -v chromium >/dev/null; then
+    echo "setup-outputs: installing chromium (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq chromium >/dev/null
+else
+    echo "setup-outputs: chromium present ($(command -v chromium))"
 fi
 echo "setup-outputs: done"

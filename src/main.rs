@@ -1,4 +1,5 @@
-//! The `rk6` command line: `run`, `inspect`, `archive`, `version`, `target`.
+//! The `rk6` command line: `run`, `inspect`, `archive`, `version`, `target`, `compare`,
+//! `report`, `new`, and `status|pause|resume|scale|stats` for a running test.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -45,6 +46,96 @@ enum Command {
         #[arg(long)]
         tls_key: Option<PathBuf>,
     },
+    /// Compare two runs metric by metric; exits 1 on a regression beyond tolerance.
+    Compare(CompareArgs),
+    /// Write the HTML report of a saved run (or of the latest one).
+    Report(ReportArgs),
+    /// Create a new test script, commented, to start from.
+    New(NewArgs),
+    /// Show the status of a running test (its REST API, --address).
+    Status(ApiArgs),
+    /// Pause a running test.
+    Pause(ApiArgs),
+    /// Resume a paused test.
+    Resume(ApiArgs),
+    /// Scale a running test (externally-controlled executor).
+    Scale(ScaleArgs),
+    /// Show the metrics of a running test.
+    Stats(ApiArgs),
+}
+
+#[derive(Args, Clone)]
+struct CompareArgs {
+    /// The baseline: a saved run's name, `latest`, or a file (saved run, --summary-export
+    /// JSON, or handleSummary data as JSON).
+    baseline: String,
+    /// The run to judge, in the same forms.
+    current: String,
+    /// Tolerance of a statistic, e.g. `p95=10%`, `rate=0.5%`, `http_req_duration:p99=25%`
+    /// (repeatable or comma-separated; defaults in docs/compare.md).
+    #[arg(long = "max-regression")]
+    max_regression: Vec<String>,
+    /// Changes of a time trend under this many milliseconds are noise.
+    #[arg(long, default_value_t = 1.0)]
+    noise_floor_ms: f64,
+    /// What to print: table, markdown or json.
+    #[arg(long, default_value = "table", value_parser = ["table", "markdown", "json"])]
+    format: String,
+    /// Also write the Markdown (e.g. a pull-request comment) to this file.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// Also write the JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Where saved runs are (default: RK6_RESULTS_DIR, else .rk6/runs).
+    #[arg(long)]
+    results_dir: Option<PathBuf>,
+    /// Show every compared statistic, also the request-time breakdown and the per-scenario
+    /// and per-group rows that stayed within noise.
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Args, Clone)]
+struct ReportArgs {
+    /// A saved run: its name, `latest`, or its file.
+    #[arg(default_value = "latest")]
+    run: String,
+    /// The HTML file to write.
+    #[arg(short = 'o', long = "output", default_value = "report.html")]
+    output: PathBuf,
+    /// Where saved runs are (default: RK6_RESULTS_DIR, else .rk6/runs).
+    #[arg(long)]
+    results_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct NewArgs {
+    /// The script to create.
+    #[arg(default_value = "script.js")]
+    file: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(short = 'f', long)]
+    force: bool,
+}
+
+#[derive(Args, Clone)]
+struct ApiArgs {
+    /// The running test's REST API address.
+    #[arg(short = 'a', long, default_value = "localhost:6565")]
+    address: String,
+}
+
+#[derive(Args, Clone)]
+struct ScaleArgs {
+    #[command(flatten)]
+    api: ApiArgs,
+    /// Number of virtual users.
+    #[arg(short = 'u', long, default_value_t = 1)]
+    vus: i64,
+    /// Max available virtual users.
+    #[arg(short = 'm', long)]
+    max: Option<i64>,
 }
 
 #[derive(Args, Clone)]
@@ -236,6 +327,12 @@ struct RunArgs {
     /// Debug logging.
     #[arg(short = 'v', long)]
     verbose: bool,
+    /// Save the run under this name for `rk6 compare` and `rk6 report` (or RK6_RUN_NAME).
+    #[arg(long)]
+    run_name: Option<String>,
+    /// Where --run-name saves runs (default: RK6_RESULTS_DIR, else .rk6/runs).
+    #[arg(long)]
+    results_dir: Option<PathBuf>,
 }
 
 /// `--tag NAME=VALUE` as k6 parses it (`error parsing tag 'X': invalid tag, empty value`).
@@ -447,6 +544,37 @@ fn build_request(a: &RunArgs, include_env_by_default: bool) -> Result<RunRequest
             .filter(|s| !s.is_empty())
             .collect();
     }
+    // k6's switch for its dashboard; the `--out web-dashboard` argument wins over it.
+    if !outputs
+        .iter()
+        .any(|o| o.split('=').next() == Some(WEB_DASHBOARD))
+        && env
+            .get("K6_WEB_DASHBOARD")
+            .and_then(|v| rk6::options::parse_bool_str(v))
+            .unwrap_or(false)
+    {
+        outputs.push(WEB_DASHBOARD.to_string());
+    }
+    let save_as = a
+        .run_name
+        .clone()
+        .or_else(|| env.get("RK6_RUN_NAME").filter(|v| !v.is_empty()).cloned())
+        .map(|name| {
+            rk6::run_record::SaveAs::new(
+                &name,
+                rk6::run_record::results_dir(a.results_dir.as_deref()),
+            )
+        })
+        .transpose()
+        .map_err(flag)?;
+    // A saved run keeps the dashboard's time series: aggregate them without serving a page.
+    if save_as.is_some()
+        && !outputs
+            .iter()
+            .any(|o| o.split('=').next() == Some(WEB_DASHBOARD))
+    {
+        outputs.push(format!("{WEB_DASHBOARD}=port=-1"));
+    }
     let no_summary = a.no_summary
         || env
             .get("K6_NO_SUMMARY")
@@ -484,8 +612,11 @@ fn build_request(a: &RunArgs, include_env_by_default: bool) -> Result<RunRequest
         linger: a.linger || std::env::var("K6_LINGER").is_ok_and(|v| v == "true" || v == "1"),
         env,
         archive: None,
+        save_as,
     })
 }
+
+const WEB_DASHBOARD: &str = rk6::output::web_dashboard::NAME;
 
 /// Flags of k6 that rk6 cannot honour: refused clearly rather than ignored.
 fn unsupported_flag(a: &RunArgs) -> Result<(), String> {
@@ -646,8 +777,109 @@ fn main() {
             tls_cert,
             tls_key,
         } => rk6_target(&listen, tls_cert, tls_key),
+        Command::Compare(a) => compare(&a),
+        Command::Report(a) => report(&a),
+        Command::New(a) => report_error(rk6::new_script::create(&a.file, a.force)),
+        Command::Status(a) => report_error(rk6::api::client::status(&a.address)),
+        Command::Pause(a) => report_error(rk6::api::client::set_paused(&a.address, true)),
+        Command::Resume(a) => report_error(rk6::api::client::set_paused(&a.address, false)),
+        Command::Scale(a) => report_error(rk6::api::client::scale(&a.api.address, a.vus, a.max)),
+        Command::Stats(a) => report_error(rk6::api::client::stats(&a.address)),
     };
     std::process::exit(code);
+}
+
+/// Exit status of the small commands: k6 logs the error and exits 255.
+fn report_error(r: Result<(), String>) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(msg) => {
+            rk6::js::console::error(&msg);
+            exit::GENERIC_ERROR
+        }
+    }
+}
+
+fn load_run(what: &str, dir: &std::path::Path) -> Result<rk6::compare::RunStats, String> {
+    let path = rk6::run_record::resolve(what, dir)?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let label = if what == path.to_string_lossy() {
+        what.to_string()
+    } else {
+        format!("{what} ({})", path.display())
+    };
+    rk6::compare::RunStats::parse(&label, &text, &path)
+}
+
+fn compare(a: &CompareArgs) -> i32 {
+    use rk6::compare::{EXIT_REGRESSION, Rule, compare};
+    let dir = rk6::run_record::results_dir(a.results_dir.as_deref());
+    let result = (|| {
+        let mut rule = Rule {
+            noise_floor_ms: a.noise_floor_ms,
+            ..Rule::default()
+        };
+        for spec in &a.max_regression {
+            rule.apply(spec)?;
+        }
+        let baseline = load_run(&a.baseline, &dir)?;
+        let current = load_run(&a.current, &dir)?;
+        let mut c = compare(&baseline, &current, &rule);
+        c.all = a.all;
+        if c.rows.is_empty() {
+            return Err(format!(
+                "{} and {} have no metric statistics in common to compare",
+                a.baseline, a.current
+            ));
+        }
+        let write = |path: &PathBuf, text: String| {
+            std::fs::write(path, text)
+                .map_err(|e| format!("could not write {}: {e}", path.display()))
+        };
+        if let Some(p) = &a.markdown {
+            write(p, c.to_markdown())?;
+        }
+        if let Some(p) = &a.json {
+            write(p, c.to_json())?;
+        }
+        runner::print_stdout(&match a.format.as_str() {
+            "markdown" => c.to_markdown(),
+            "json" => c.to_json(),
+            _ => c.to_table(),
+        });
+        Ok(c.regressions)
+    })();
+    match result {
+        Ok(0) => 0,
+        Ok(_) => EXIT_REGRESSION,
+        Err(msg) => report_error(Err(msg)),
+    }
+}
+
+fn report(a: &ReportArgs) -> i32 {
+    let dir = rk6::run_record::results_dir(a.results_dir.as_deref());
+    report_error((|| {
+        let path = rk6::run_record::resolve(&a.run, &dir)?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+        let record: Value = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}: not valid JSON (line {}, column {}): {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        if !rk6::run_record::is_record(&record) {
+            return Err(format!(
+                "{} is not a run saved by `rk6 run --run-name` (a report needs its time series)",
+                path.display()
+            ));
+        }
+        std::fs::write(&a.output, rk6::output::web_dashboard::report_html(&record))
+            .map_err(|e| format!("could not write {}: {e}", a.output.display()))
+    })())
 }
 
 fn rk6_target(listen: &str, cert: Option<PathBuf>, key: Option<PathBuf>) -> i32 {

@@ -71,6 +71,8 @@ pub struct RunRequest {
     pub linger: bool,
     /// The test archive `script` turned out to be (then `script` is the archived script).
     pub archive: Option<Arc<crate::archive::Archive>>,
+    /// `--run-name`: save the run for `rk6 compare` and `rk6 report`.
+    pub save_as: Option<crate::run_record::SaveAs>,
 }
 
 impl RunRequest {

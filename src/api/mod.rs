@@ -3,6 +3,8 @@
 //! `GET /v1/metrics`, `GET /v1/metrics/{id}`, `GET /v1/groups`, `GET /v1/groups/{id}` and
 //! `GET /v1/setup`, with the JSON:API shapes k6 v1.1.0 serves.
 
+pub mod client;
+
 use std::convert::Infallible;
 use std::net::ToSocketAddrs;
 use std::sync::Arc;

@@ -41,9 +41,24 @@ pub struct OutputReport {
     pub notes: Vec<String>,
 }
 
+/// Where an output appears in the banner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BannerEntry {
+    /// Listed after `output:`.
+    Output(String),
+    /// A line of its own, `label: value` (k6's ` web dashboard: http://127.0.0.1:5665`).
+    Line { label: &'static str, value: String },
+    /// Not shown (an output the user did not ask for by name).
+    Hidden,
+}
+
 pub trait Output: Send {
     /// Shown in the banner as `output: <description>`, e.g. `json (out.json)`.
     fn description(&self) -> String;
+    /// How the banner shows this output: by default its description after `output:`.
+    fn banner(&self) -> BannerEntry {
+        BannerEntry::Output(self.description())
+    }
     /// Called once before the first batch.
     fn start(&mut self) -> anyhow::Result<()>;
     /// Called on the output's own thread for every batch, in order.
@@ -65,6 +80,7 @@ pub mod influxdb;
 pub mod prometheus_rw;
 pub mod timescaledb;
 pub mod timestream;
+pub mod web_dashboard;
 pub mod writer_pool;
 
 /// `<hostname>-<pid>`: tells apart the rk6 processes writing one run (k6-operator runners).

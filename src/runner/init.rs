@@ -122,7 +122,7 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
         thresholds: threshold_board.clone(),
     };
     let outputs = super::pipeline::make_outputs(&req.outputs, &out_ctx)?;
-    let descriptions: Vec<String> = outputs.iter().map(|o| o.description()).collect();
+    let banner: Vec<crate::output::BannerEntry> = outputs.iter().map(|o| o.banner()).collect();
     let mut workers = Vec::new();
     for o in outputs {
         workers.push(
@@ -150,7 +150,7 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
 
     let local = LocalScenarios::new(&options);
     if !req.quiet {
-        print_banner(req, &options, &local, &descriptions);
+        print_banner(req, &options, &local, &banner);
     }
     let pool = VuPool::new(shared.clone());
     let control = RunControl::new(&local.running, options.paused);
@@ -332,7 +332,13 @@ fn start_rest_api(
 }
 
 /// k6's banner: the script, the outputs and every scenario of this instance's segment.
-fn print_banner(req: &RunRequest, options: &Options, local: &LocalScenarios, outputs: &[String]) {
+fn print_banner(
+    req: &RunRequest,
+    options: &Options,
+    local: &LocalScenarios,
+    outputs: &[crate::output::BannerEntry],
+) {
+    use crate::output::BannerEntry;
     let plan = crate::options::scenarios::execution_plan(&local.running);
     let max_vus = crate::options::scenarios::max_possible(&plan);
     let max_dur = plan.last().map(|s| s.offset).unwrap_or_default();
@@ -340,10 +346,19 @@ fn print_banner(req: &RunRequest, options: &Options, local: &LocalScenarios, out
     out.push_str("\n         /\\      rk6: k6 scripts on a Rust engine\n\n");
     out.push_str("     execution: local\n");
     out.push_str(&format!("        script: {}\n", req.script.display()));
-    let outs = if outputs.is_empty() {
+    let mut listed = Vec::new();
+    for o in outputs {
+        match o {
+            BannerEntry::Output(d) => listed.push(d.as_str()),
+            // Right-aligned on the colon, like k6's other banner labels.
+            BannerEntry::Line { label, value } => out.push_str(&format!("{label:>14}: {value}\n")),
+            BannerEntry::Hidden => {}
+        }
+    }
+    let outs = if listed.is_empty() {
         "-".to_string()
     } else {
-        outputs.join(", ")
+        listed.join(", ")
     };
     out.push_str(&format!("        output: {outs}\n\n"));
     let n = local.described.len();

@@ -318,9 +318,12 @@ pub(super) fn make_outputs(
                 crate::output::prometheus_rw::PrometheusRwOutput::new(arg, ctx)
                     .map(|o| Box::new(o) as _)
             }
+            crate::output::web_dashboard::NAME => {
+                crate::output::web_dashboard::WebDashboard::new(arg, ctx).map(|o| Box::new(o) as _)
+            }
             other => {
                 return Err(output_error(format!(
-                    "invalid output type '{other}', available types are: clickhouse, csv, experimental-prometheus-rw, influxdb, json, timescaledb, timestream"
+                    "invalid output type '{other}', available types are: clickhouse, csv, experimental-prometheus-rw, influxdb, json, timescaledb, timestream, web-dashboard"
                 )));
             }
         };

@@ -38,6 +38,13 @@ pub(super) fn report(
             message: e.to_string(),
             hint: None,
         })?;
+    crate::run_record::after_summary(
+        req.save_as.as_ref(),
+        &req.script,
+        &mut engine,
+        ended.elapsed,
+        &run.summary_opts,
+    );
     let setup_data = &outcome.setup_data;
     // k6 v1.1.0 writes no --summary-export file under --no-summary either.
     if let Some(path) = req.summary_export.as_ref().filter(|_| !req.no_summary) {
