@@ -15,13 +15,19 @@
 //!   rejects empty iterations and backtracks into the body's other alternatives.
 //!
 //! Multiline anchors are declined as well (JavaScript's line terminators include `\r` alone).
-//! The translation targets text stored as Latin1, one byte per code point U+0000 to U+00FF: code
-//! points above U+00FF never match, and classes become byte classes.
+//!
+//! Two targets: [`latin1_hir`] matches text stored as Latin1, one byte per code point U+0000 to
+//! U+00FF (code points above U+00FF never match, and classes become byte classes);
+//! [`utf8_hir`] matches text transcoded to UTF-8, which is exact for UTF-16 text without
+//! surrogates (each code unit is then a code point) and, in Unicode mode, for text whose
+//! surrogates all form pairs (each pair is then one code point, as Unicode mode reads it). Text
+//! with other surrogates has no UTF-8 form and keeps the backtracker.
 
-use crate::codepointset::CodePointSet;
 use crate::ir::{AnchorType, Node};
 use crate::{Error, Flags};
-use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, Look};
+use regex_syntax::hir::{
+    self, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, Look,
+};
 
 #[cfg(not(feature = "std"))]
 use alloc::{boxed::Box, vec::Vec};
@@ -37,39 +43,67 @@ where
     I: Iterator<Item = u32> + Clone,
 {
     let ire = crate::parse::try_parse(pattern, flags)?;
-    Ok(translate(&ire.node))
+    Ok(translate(&ire.node, Target::Latin1))
 }
 
-fn translate(node: &Node) -> Option<Hir> {
+/// Parses `pattern` as [`latin1_hir`] does and translates it to a HIR matching UTF-8 text: the
+/// UTF-8 form of UTF-16 text without surrogates, or in Unicode mode (`flags.unicode`) without
+/// unpaired ones (see the module documentation). Capture group `n` of the pattern is HIR
+/// capture index `n`; matches never split a code point when the automaton keeps
+/// `regex-automata`'s default `utf8_empty(true)`.
+///
+/// Returns `Ok(None)` when the pattern needs the backtracker's semantics.
+pub fn utf8_hir<I>(pattern: I, flags: Flags) -> Result<Option<Hir>, Error>
+where
+    I: Iterator<Item = u32> + Clone,
+{
+    let ire = crate::parse::try_parse(pattern, flags)?;
+    Ok(translate(&ire.node, Target::Utf8))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Latin1,
+    Utf8,
+}
+
+fn translate(node: &Node, target: Target) -> Option<Hir> {
+    let sub = |node: &Node| translate(node, target);
     Some(match node {
         Node::Empty | Node::Goal => Hir::empty(),
-        &Node::Char { c } => match u8::try_from(c) {
-            Ok(b) => Hir::literal([b]),
-            Err(_) => Hir::fail(),
+        &Node::Char { c } => match target {
+            Target::Latin1 => match u8::try_from(c) {
+                Ok(b) => Hir::literal([b]),
+                Err(_) => Hir::fail(),
+            },
+            // A surrogate code unit never matches text without surrogates.
+            Target::Utf8 => match char::from_u32(c) {
+                Some(c) => Hir::literal(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                None => Hir::fail(),
+            },
         },
-        Node::CharSet(chars) => byte_class(
-            chars
-                .iter()
-                .filter_map(|&c| u8::try_from(c).ok())
-                .map(|b| (b, b)),
-        ),
+        Node::CharSet(chars) => class(target, chars.iter().map(|&c| (c, c))),
         Node::Bracket(contents) => {
             let cps = if contents.invert {
                 contents.cps.inverted()
             } else {
                 contents.cps.clone()
             };
-            latin1_class(&cps)
+            class(target, cps.intervals().iter().map(|iv| (iv.first, iv.last)))
         }
-        Node::MatchAny => byte_class([(0x00, 0xFF)]),
-        // Line terminators: \n and \r (U+2028 and U+2029 are not Latin1).
-        Node::MatchAnyExceptLineTerminator => {
-            byte_class([(0x00, 0x09), (0x0B, 0x0C), (0x0E, 0xFF)])
-        }
-        Node::Cat(nodes) => Hir::concat(nodes.iter().map(translate).collect::<Option<Vec<_>>>()?),
-        Node::Alt(left, right) => {
-            Hir::alternation(Vec::from([translate(left)?, translate(right)?]))
-        }
+        Node::MatchAny => class(target, [(0, 0x10FFFF)]),
+        // Line terminators: \n, \r, U+2028 and U+2029.
+        Node::MatchAnyExceptLineTerminator => class(
+            target,
+            [
+                (0x00, 0x09),
+                (0x0B, 0x0C),
+                (0x0E, 0x2027),
+                (0x202A, 0x10FFFF),
+            ],
+        ),
+        Node::Cat(nodes) => Hir::concat(nodes.iter().map(sub).collect::<Option<Vec<_>>>()?),
+        Node::Alt(left, right) => Hir::alternation(Vec::from([sub(left)?, sub(right)?])),
         Node::Anchor {
             anchor_type,
             multiline: false,
@@ -77,17 +111,25 @@ fn translate(node: &Node) -> Option<Hir> {
             AnchorType::StartOfLine => Look::Start,
             AnchorType::EndOfLine => Look::End,
         }),
-        // Word characters are ASCII; the two extra ones of Unicode case-insensitive mode
-        // (U+017F, U+212A) are not Latin1.
-        &Node::WordBoundary { invert, .. } => Hir::look(if invert {
-            Look::WordAsciiNegate
-        } else {
-            Look::WordAscii
-        }),
+        // Word characters are ASCII, but for the two extra ones of Unicode case-insensitive mode
+        // (U+017F, U+212A), which are not Latin1 and which no `Look` knows.
+        &Node::WordBoundary {
+            invert,
+            unicode_icase,
+        } => {
+            if unicode_icase && target == Target::Utf8 {
+                return None;
+            }
+            Hir::look(if invert {
+                Look::WordAsciiNegate
+            } else {
+                Look::WordAscii
+            })
+        }
         Node::CaptureGroup { id, contents, .. } => Hir::capture(hir::Capture {
             index: u32::from(*id) + 1,
             name: None,
-            sub: Box::new(translate(contents)?),
+            sub: Box::new(sub(contents)?),
         }),
         Node::Loop {
             loopee,
@@ -110,7 +152,7 @@ fn translate(node: &Node) -> Option<Hir> {
                     None => None,
                 },
                 greedy: quant.greedy,
-                sub: Box::new(translate(loopee)?),
+                sub: Box::new(sub(loopee)?),
             })
         }
         Node::Anchor {
@@ -157,22 +199,34 @@ fn can_match_empty(node: &Node) -> bool {
     }
 }
 
-/// The Latin1 part of a code point set, as a byte class.
-fn latin1_class(cps: &CodePointSet) -> Hir {
-    byte_class(cps.intervals().iter().filter_map(|iv| {
-        let first = u8::try_from(iv.first).ok()?;
-        Some((first, u8::try_from(iv.last).unwrap_or(0xFF)))
-    }))
-}
-
-fn byte_class(ranges: impl IntoIterator<Item = (u8, u8)>) -> Hir {
-    let class = ClassBytes::new(
-        ranges
-            .into_iter()
-            .map(|(start, end)| ClassBytesRange::new(start, end)),
-    );
-    // An empty class never matches (a code point that is not Latin1).
-    Hir::class(Class::Bytes(class))
+/// The class of the code points in `ranges` (inclusive) that the target's text can hold: a
+/// byte class of the Latin1 ones, or a Unicode class of the scalar values (surrogates left out,
+/// as the text has none). An empty class never matches.
+fn class(target: Target, ranges: impl IntoIterator<Item = (u32, u32)>) -> Hir {
+    let ranges = ranges.into_iter();
+    match target {
+        Target::Latin1 => Hir::class(Class::Bytes(ClassBytes::new(ranges.filter_map(
+            |(first, last)| {
+                let first = u8::try_from(first).ok()?;
+                Some(ClassBytesRange::new(
+                    first,
+                    u8::try_from(last).unwrap_or(0xFF),
+                ))
+            },
+        )))),
+        Target::Utf8 => Hir::class(Class::Unicode(ClassUnicode::new(ranges.flat_map(
+            |(first, last)| {
+                let below = (first < 0xD800).then(|| (first, last.min(0xD7FF)));
+                let above = (last > 0xDFFF).then(|| (first.max(0xE000), last.min(0x10FFFF)));
+                below.into_iter().chain(above).filter_map(|(first, last)| {
+                    Some(ClassUnicodeRange::new(
+                        char::from_u32(first)?,
+                        char::from_u32(last)?,
+                    ))
+                })
+            },
+        )))),
+    }
 }
 
 #[cfg(test)]

@@ -629,21 +629,20 @@ fn the_interrupt_flag_stops_running_code() {
         "function f() { try { while (true) {} } finally { } } f()",
         // A backreference keeps the backtracking matcher; catastrophic on this input.
         r"/^(a+)+\1$/.test('a'.repeat(40) + 'b')",
-        // A non-Latin1 string keeps the backtracking matcher too.
-        r"/^(a+)+$/.test('a'.repeat(40) + '€')",
+        // A string with an unpaired surrogate keeps the backtracking matcher too (other
+        // strings stored as UTF-16 take the linear-time engine).
+        r"/^(a+)+$/.test('a'.repeat(40) + '\ud800')",
     ] {
-        let mut context = crate::Context::default();
+        let mut context = Context::default();
         let flag = Arc::new(AtomicBool::new(false));
         context.set_interrupt_flag(Some(flag.clone()));
         set_after(&flag, 50);
-        let err = context
-            .eval(crate::Source::from_bytes(source))
-            .expect_err(source);
+        let err = context.eval(Source::from_bytes(source)).expect_err(source);
         assert_eq!(err.as_engine(), Some(&EngineError::Interrupted), "{source}");
         flag.store(false, Ordering::Relaxed);
         assert_eq!(
             context
-                .eval(crate::Source::from_bytes("1 + 1"))
+                .eval(Source::from_bytes("1 + 1"))
                 .expect("runs again"),
             JsValue::new(2)
         );

@@ -13,14 +13,10 @@
 //! [json]: https://www.json.org/json-en.html
 //! [mdn]: https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/JSON
 
-use std::{borrow::Cow, iter::once};
-
 use rustc_hash::FxHashSet;
 
 use boa_ast::scope::Scope;
 use boa_gc::{Finalize, Gc, Trace};
-use boa_macros::utf16;
-use itertools::Itertools;
 
 use crate::JsExpect;
 use crate::{
@@ -33,7 +29,7 @@ use crate::{
     object::{IntegrityLevel, JsObject, internal_methods::InternalMethodPropertyContext},
     property::{Attribute, PropertyNameKind},
     realm::Realm,
-    string::{CodePoint, StaticJsStrings},
+    string::{JsStr, JsStrVariant, StaticJsStrings},
     symbol::JsSymbol,
     value::IntegerOrInfinity,
     vm::{CallFrame, CallFrameFlags, source_info::SourcePath},
@@ -756,17 +752,26 @@ impl Json {
             indent,
             gap,
             property_list,
+            output: JsonOutput::Latin1(Vec::new()),
         };
 
         // 12. Return ? SerializeJSONProperty(state, the empty String, wrapper).
-        Ok(
-            Self::serialize_json_property(&mut state, js_string!(), &wrapper, context)?
-                .map(Into::into)
-                .unwrap_or_default(),
-        )
+        if Self::serialize_json_property(&mut state, js_string!(), &wrapper, context)? {
+            Ok(state.output.into_js_string().into())
+        } else {
+            Ok(JsValue::undefined())
+        }
     }
 
     /// `25.5.2.1 SerializeJSONProperty ( state, key, holder )`
+    ///
+    /// Appends the serialization to `state.output` and returns `true`, or appends nothing and
+    /// returns `false` when the result is undefined.
+    ///
+    /// The specification returns a new String from each level, which the level above copies into
+    /// its own: a value nested `d` levels deep is copied `d` times (quadratic in the depth) and
+    /// every level allocates. All levels append to one buffer instead, and a member whose value
+    /// turns out to be undefined is cut off again.
     ///
     /// More information:
     ///  - [ECMAScript reference][spec]
@@ -777,7 +782,7 @@ impl Json {
         key: JsString,
         holder: &JsObject,
         context: &mut Context,
-    ) -> JsResult<Option<JsString>> {
+    ) -> JsResult<bool> {
         // Each nesting level of the value recurses through here: continue on a new stack
         // segment when this one runs low, so deeply nested values serialize instead of
         // overflowing the thread's stack.
@@ -791,7 +796,7 @@ impl Json {
         key: JsString,
         holder: &JsObject,
         context: &mut Context,
-    ) -> JsResult<Option<JsString>> {
+    ) -> JsResult<bool> {
         // 1. Let value be ? Get(holder, key).
         let mut value = holder.get(key.clone(), context)?;
 
@@ -839,43 +844,47 @@ impl Json {
             else if obj.is::<RawJson>() {
                 // i. Return the value of the "rawJSON" property of value.
                 let raw = obj.get(js_string!("rawJSON"), context)?;
-                return Ok(raw.as_string());
+                return Ok(raw.as_string().is_some_and(|raw| {
+                    state.output.push_str(&raw);
+                    true
+                }));
             }
         }
 
         // 5. If value is null, return "null".
         if value.is_null() {
-            return Ok(Some(js_string!("null")));
+            state.output.push_ascii(b"null");
+            return Ok(true);
         }
 
         // 6. If value is true, return "true".
         // 7. If value is false, return "false".
-        if value.is_boolean() {
-            return Ok(Some(js_string!(if value.to_boolean() {
-                "true"
-            } else {
-                "false"
-            })));
+        if let Some(boolean) = value.as_boolean() {
+            state
+                .output
+                .push_ascii(if boolean { b"true" } else { b"false" });
+            return Ok(true);
         }
 
         // 8. If Type(value) is String, return QuoteJSONString(value).
         if let Some(s) = value.as_string() {
-            return Ok(Some(Self::quote_json_string(&s)));
+            state.output.push_quoted(&s);
+            return Ok(true);
         }
 
         // 9. If Type(value) is Number, then
         if let Some(n) = value.as_number() {
             // a. If value is finite, return ! ToString(value).
             if n.is_finite() {
-                return Ok(Some(
-                    value
-                        .to_string(context)
-                        .js_expect("ToString should never fail here")?,
-                ));
+                let s = value
+                    .to_string(context)
+                    .js_expect("ToString should never fail here")?;
+                state.output.push_str(&s);
+            } else {
+                // b. Return "null".
+                state.output.push_ascii(b"null");
             }
-
-            // b. Return "null".
-            return Ok(Some(js_string!("null")));
+            return Ok(true);
         }
 
         // 10. If Type(value) is BigInt, throw a TypeError exception.
@@ -892,84 +901,76 @@ impl Json {
             // a. Let isArray be ? IsArray(value).
             // b. If isArray is true, return ? SerializeJSONArray(state, value).
             // c. Return ? SerializeJSONObject(state, value).
-            return if obj.is_array_abstract()? {
-                Ok(Some(Self::serialize_json_array(state, &obj, context)?))
+            if obj.is_array_abstract()? {
+                Self::serialize_json_array(state, &obj, context)?;
             } else {
-                Ok(Some(Self::serialize_json_object(state, &obj, context)?))
-            };
+                Self::serialize_json_object(state, &obj, context)?;
+            }
+            return Ok(true);
         }
 
         // 12. Return undefined.
-        Ok(None)
+        Ok(false)
     }
 
-    /// `25.5.2.2 QuoteJSONString ( value )`
-    ///
-    /// More information:
-    ///  - [ECMAScript reference][spec]
-    ///
-    /// [spec]: https://tc39.es/ecma262/#sec-quotejsonstring
-    fn quote_json_string(value: &JsString) -> JsString {
-        let mut buf = [0; 2];
-        // 1. Let product be the String value consisting solely of the code unit 0x0022 (QUOTATION MARK).
-        let mut product = Vec::with_capacity(value.len() + 2);
-        product.push('"' as u16);
-
-        // 2. For each code point C of ! StringToCodePoints(value), do
-        for code_point in value.code_points() {
-            match code_point {
-                // a. If C is listed in the "Code Point" column of Table 73, then
-                // i. Set product to the string-concatenation of product and the
-                // escape sequence for C as specified in the "Escape Sequence"
-                // column of the corresponding row.
-                CodePoint::Unicode('\u{0008}') => product.extend_from_slice(utf16!(r"\b")),
-                CodePoint::Unicode('\u{0009}') => product.extend_from_slice(utf16!(r"\t")),
-                CodePoint::Unicode('\u{000A}') => product.extend_from_slice(utf16!(r"\n")),
-                CodePoint::Unicode('\u{000C}') => product.extend_from_slice(utf16!(r"\f")),
-                CodePoint::Unicode('\u{000D}') => product.extend_from_slice(utf16!(r"\r")),
-                CodePoint::Unicode('\u{0022}') => product.extend_from_slice(utf16!(r#"\""#)),
-                CodePoint::Unicode('\u{005C}') => product.extend_from_slice(utf16!(r"\\")),
-                // b. Else if C has a numeric value less than 0x0020 (SPACE), or
-                // if C has the same numeric value as a leading surrogate or
-                // trailing surrogate, then
-                //     i. Let unit be the code unit whose numeric value is that
-                //     of C.
-                //     ii. Set product to the string-concatenation of product
-                //     and UnicodeEscape(unit).
-                CodePoint::Unicode(c) if c < '\u{0020}' => {
-                    let val = c as u16;
-                    product.extend_from_slice(&[
-                        '\\' as u16,
-                        'u' as u16,
-                        to_hex_digit(val >> 12),
-                        to_hex_digit((val >> 8) & 0xF),
-                        to_hex_digit((val >> 4) & 0xF),
-                        to_hex_digit(val & 0xF),
-                    ]);
-                }
-                CodePoint::UnpairedSurrogate(surr) => {
-                    product.extend_from_slice(&[
-                        '\\' as u16,
-                        'u' as u16,
-                        to_hex_digit(surr >> 12),
-                        to_hex_digit((surr >> 8) & 0xF),
-                        to_hex_digit((surr >> 4) & 0xF),
-                        to_hex_digit(surr & 0xF),
-                    ]);
-                }
-                // c. Else,
-                CodePoint::Unicode(c) => {
-                    // i. Set product to the string-concatenation of product and ! UTF16EncodeCodePoint(C).
-                    product.extend_from_slice(c.encode_utf16(&mut buf));
-                }
-            }
+    /// `25.5.2.4 SerializeJSONObject ( state, value )` and `25.5.2.5 SerializeJSONArray ( state,
+    /// value )`, steps 1 to 4 and 11 to 12: the cycle check and the indentation around
+    /// `serialize_members`.
+    fn serialize_json_structure(
+        state: &mut StateRecord,
+        value: &JsObject,
+        context: &mut Context,
+        serialize_members: fn(&mut StateRecord, &JsObject, &mut Context) -> JsResult<()>,
+    ) -> JsResult<()> {
+        // 1. If state.[[Stack]] contains value, throw a TypeError exception because the structure is cyclical.
+        // 2. Append value to state.[[Stack]].
+        if !state.stack_set.insert(value.clone()) {
+            return Err(JsNativeError::typ()
+                .with_message("cyclic object value")
+                .into());
         }
 
-        // 3. Set product to the string-concatenation of product and the code unit 0x0022 (QUOTATION MARK).
-        product.push('"' as u16);
+        // 3. Let stepback be state.[[Indent]].
+        let stepback = state.indent.clone();
 
-        // 4. Return product.
-        js_string!(&product[..])
+        // 4. Set state.[[Indent]] to the string-concatenation of state.[[Indent]] and state.[[Gap]].
+        state.indent = js_string!(&state.indent, &state.gap);
+
+        let result = serialize_members(state, value, context);
+
+        // 11. Remove value from state.[[Stack]] (on error too: the state is discarded then, but
+        //     keep it consistent).
+        let removed = state.stack_set.remove(value);
+        debug_assert!(removed);
+
+        // 12. Set state.[[Indent]] to stepback.
+        state.indent = stepback;
+        result
+    }
+
+    /// Before a member of an object or array: the separator (`,`, then with a gap a line feed
+    /// and state.[[Indent]]), following steps 10.a and 10.b of `SerializeJSONObject` and
+    /// `SerializeJSONArray`.
+    fn push_member_separator(state: &mut StateRecord, first: bool) {
+        if !first {
+            state.output.push_ascii(b",");
+        }
+        if !state.gap.is_empty() {
+            state.output.push_ascii(b"\n");
+            state.output.push_str(&state.indent);
+        }
+    }
+
+    /// After the last member: with a gap, a line feed and stepback (the indentation before
+    /// step 4), then `close`.
+    fn push_structure_end(state: &mut StateRecord, any_member: bool, close: &[u8]) {
+        if any_member && !state.gap.is_empty() {
+            state.output.push_ascii(b"\n");
+            let stepback = state.indent.len() - state.gap.len();
+            let stepback = state.indent.get(..stepback).unwrap_or_default();
+            state.output.push_str(&stepback);
+        }
+        state.output.push_ascii(close);
     }
 
     /// `25.5.2.4 SerializeJSONObject ( state, value )`
@@ -982,153 +983,60 @@ impl Json {
         state: &mut StateRecord,
         value: &JsObject,
         context: &mut Context,
-    ) -> JsResult<JsString> {
-        // 1. If state.[[Stack]] contains value, throw a TypeError exception because the structure is cyclical.
-        if !state.stack_set.insert(value.clone()) {
-            return Err(JsNativeError::typ()
-                .with_message("cyclic object value")
-                .into());
-        }
-
-        // 3. Let stepback be state.[[Indent]].
-        let stepback = state.indent.clone();
-
-        // 4. Set state.[[Indent]] to the string-concatenation of state.[[Indent]] and state.[[Gap]].
-        state.indent = js_string!(&state.indent, &state.gap);
-
-        // 5. If state.[[PropertyList]] is not undefined, then
-        let k = if let Some(p) = &state.property_list {
-            // a. Let K be state.[[PropertyList]].
-            p.clone()
-        // 6. Else,
-        } else {
-            // a. Let K be ? EnumerableOwnPropertyNames(value, key).
-            let keys = value.enumerable_own_property_names(PropertyNameKind::Key, context);
-            // 11. Remove value from state.[[Stack]] on error.
-            let keys = match keys {
-                Ok(k) => k,
-                Err(e) => {
-                    let removed = state.stack_set.remove(value);
-                    debug_assert!(removed);
-                    return Err(e);
-                }
-            };
-            // Unwrap is safe, because EnumerableOwnPropertyNames with kind "key" only returns string values.
-            match keys
-                .iter()
-                .map(|v| {
-                    v.to_string(context)
-                        .js_expect("EnumerableOwnPropertyNames only returns strings")
-                })
-                .collect::<Result<Vec<_>, _>>()
-            {
-                Ok(k) => k,
-                Err(e) => {
-                    let removed = state.stack_set.remove(value);
-                    debug_assert!(removed);
-                    return Err(e.into());
-                }
-            }
-        };
-
-        // 7. Let partial be a new empty List.
-        let mut partial = Vec::with_capacity(k.len());
-
-        // 8. For each element P of K, do
-        for p in &k {
-            // a. Let strP be ? SerializeJSONProperty(state, P, value).
-            let str_p = Self::serialize_json_property(state, p.clone(), value, context);
-            let str_p = match str_p {
-                Ok(v) => v,
-                Err(e) => {
-                    let removed = state.stack_set.remove(value);
-                    debug_assert!(removed);
-                    return Err(e);
-                }
+    ) -> JsResult<()> {
+        Self::serialize_json_structure(state, value, context, |state, value, context| {
+            // 5. If state.[[PropertyList]] is not undefined, then
+            let k = if let Some(p) = &state.property_list {
+                // a. Let K be state.[[PropertyList]].
+                p.clone()
+            // 6. Else,
+            } else {
+                // a. Let K be ? EnumerableOwnPropertyNames(value, key).
+                value
+                    .enumerable_own_property_names(PropertyNameKind::Key, context)?
+                    .iter()
+                    .map(|v| {
+                        v.to_string(context)
+                            .js_expect("EnumerableOwnPropertyNames only returns strings")
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
             };
 
-            // b. If strP is not undefined, then
-            if let Some(str_p) = str_p {
-                // i. Let member be QuoteJSONString(P).
-                let mut member = Self::quote_json_string(p).iter().collect::<Vec<_>>();
+            // 7. Let partial be a new empty List.
+            // (The members go straight to the output; `partial` is not empty once one is.)
+            state.output.push_ascii(b"{");
+            let mut any_member = false;
 
-                // ii. Set member to the string-concatenation of member and ":".
-                member.push(':' as u16);
-
-                // iii. If state.[[Gap]] is not the empty String, then
+            // 8. For each element P of K, do
+            for p in k {
+                let member_start = state.output.len();
+                Self::push_member_separator(state, !any_member);
+                // b.i. Let member be QuoteJSONString(P).
+                state.output.push_quoted(&p);
+                // b.ii. Set member to the string-concatenation of member and ":".
+                state.output.push_ascii(b":");
+                // b.iii. If state.[[Gap]] is not the empty String, then
                 if !state.gap.is_empty() {
                     // 1. Set member to the string-concatenation of member and the code unit 0x0020 (SPACE).
-                    member.push(' ' as u16);
+                    state.output.push_ascii(b" ");
                 }
-
-                // iv. Set member to the string-concatenation of member and strP.
-                member.extend(str_p.iter());
-
-                // v. Append member to partial.
-                partial.push(member);
+                // a. Let strP be ? SerializeJSONProperty(state, P, value).
+                // b. If strP is not undefined, then
+                //    iv. Set member to the string-concatenation of member and strP.
+                //    v. Append member to partial.
+                if Self::serialize_json_property(state, p, value, context)? {
+                    any_member = true;
+                } else {
+                    state.output.truncate(member_start);
+                }
             }
-        }
 
-        // 9. If partial is empty, then
-        let r#final = if partial.is_empty() {
-            // a. Let final be "{}".
-            js_string!("{}")
-        // 10. Else,
-        } else {
-            // a. If state.[[Gap]] is the empty String, then
-            if state.gap.is_empty() {
-                // i. Let properties be the String value formed by concatenating all the element Strings of partial
-                //    with each adjacent pair of Strings separated with the code unit 0x002C (COMMA).
-                //    A comma is not inserted either before the first String or after the last String.
-                // ii. Let final be the string-concatenation of "{", properties, and "}".
-                let separator = utf16!(",");
-                let result = once(utf16!("{"))
-                    .chain(Itertools::intersperse(
-                        partial.iter().map(Vec::as_slice),
-                        separator,
-                    ))
-                    .chain(once(utf16!("}")))
-                    .flatten()
-                    .copied()
-                    .collect::<Vec<_>>();
-                js_string!(&result[..])
-            // b. Else,
-            } else {
-                // i. Let separator be the string-concatenation of the code unit 0x002C (COMMA),
-                //    the code unit 0x000A (LINE FEED), and state.[[Indent]].
-                let mut separator = utf16!(",\n").to_vec();
-                separator.extend(state.indent.iter());
-                // ii. Let properties be the String value formed by concatenating all the element Strings of partial
-                //     with each adjacent pair of Strings separated with separator.
-                //     The separator String is not inserted either before the first String or after the last String.
-                // iii. Let final be the string-concatenation of "{", the code
-                //      unit 0x000A (LINE FEED), state.[[Indent]], properties,
-                //      the code unit 0x000A (LINE FEED), stepback, and "}".
-                let indent_vec = state.indent.to_vec();
-                let stepback_vec = stepback.to_vec();
-                let result = [utf16!("{\n"), &indent_vec[..]]
-                    .into_iter()
-                    .chain(Itertools::intersperse(
-                        partial.iter().map(Vec::as_slice),
-                        &separator,
-                    ))
-                    .chain([utf16!("\n"), &stepback_vec[..], utf16!("}")])
-                    .flatten()
-                    .copied()
-                    .collect::<Vec<_>>();
-                js_string!(&result[..])
-            }
-        };
-
-        // 12. Set state.[[Indent]] to stepback.
-        state.indent = stepback;
-
-        // 11. Remove value from state.[[Stack]].
-        let removed = state.stack_set.remove(value);
-        debug_assert!(removed);
-
-        // 13. Return final.
-        Ok(r#final)
+            // 9. If partial is empty, then let final be "{}".
+            // 10. Else, the members joined by separators, between "{" and "}" (and, with a gap,
+            //     line feeds and indentation).
+            Self::push_structure_end(state, any_member, b"}");
+            Ok(())
+        })
     }
 
     /// `25.5.2.5 SerializeJSONArray ( state, value )`
@@ -1141,121 +1049,31 @@ impl Json {
         state: &mut StateRecord,
         value: &JsObject,
         context: &mut Context,
-    ) -> JsResult<JsString> {
-        // 1. If state.[[Stack]] contains value, throw a TypeError exception because the structure is cyclical.
-        if !state.stack_set.insert(value.clone()) {
-            return Err(JsNativeError::typ()
-                .with_message("cyclic object value")
-                .into());
-        }
+    ) -> JsResult<()> {
+        Self::serialize_json_structure(state, value, context, |state, value, context| {
+            // 5. Let partial be a new empty List.
+            // 6. Let len be ? LengthOfArrayLike(value).
+            let len = value.length_of_array_like(context)?;
+            state.output.push_ascii(b"[");
 
-        // 3. Let stepback be state.[[Indent]].
-        let stepback = state.indent.clone();
-
-        // 4. Set state.[[Indent]] to the string-concatenation of state.[[Indent]] and state.[[Gap]].
-        state.indent = js_string!(&state.indent, &state.gap);
-
-        // 6. Let len be ? LengthOfArrayLike(value).
-        let len = match value.length_of_array_like(context) {
-            Ok(n) => n,
-            Err(e) => {
-                let removed = state.stack_set.remove(value);
-                debug_assert!(removed);
-                return Err(e);
-            }
-        };
-
-        // 5. Let partial be a new empty List.
-        let mut partial = Vec::with_capacity(len as usize);
-
-        // 7. Let index be 0.
-        let mut index = 0;
-
-        // 8. Repeat, while index < len,
-        while index < len {
-            // a. Let strP be ? SerializeJSONProperty(state, ! ToString(𝔽(index)), value).
-            let str_p = Self::serialize_json_property(state, index.into(), value, context);
-            let str_p = match str_p {
-                Ok(v) => v,
-                Err(e) => {
-                    let removed = state.stack_set.remove(value);
-                    debug_assert!(removed);
-                    return Err(e);
+            // 7. Let index be 0.
+            // 8. Repeat, while index < len,
+            for index in 0..len {
+                Self::push_member_separator(state, index == 0);
+                // a. Let strP be ? SerializeJSONProperty(state, ! ToString(𝔽(index)), value).
+                // b. If strP is undefined, then
+                if !Self::serialize_json_property(state, index.into(), value, context)? {
+                    // i. Append "null" to partial.
+                    state.output.push_ascii(b"null");
                 }
-            };
-
-            // b. If strP is undefined, then
-            if let Some(str_p) = str_p {
-                // i. Append strP to partial.
-                partial.push(Cow::Owned(str_p.iter().collect::<_>()));
-            // c. Else,
-            } else {
-                // i. Append "null" to partial.
-                partial.push(Cow::Borrowed(utf16!("null")));
+                // c. Else, i. Append strP to partial.
             }
 
-            // d. Set index to index + 1.
-            index += 1;
-        }
-
-        // 9. If partial is empty, then
-        let r#final = if partial.is_empty() {
-            // a. Let final be "[]".
-            js_string!("[]")
-        // 10. Else,
-        } else {
-            // a. If state.[[Gap]] is the empty String, then
-            if state.gap.is_empty() {
-                // i. Let properties be the String value formed by concatenating all the element Strings of partial
-                //    with each adjacent pair of Strings separated with the code unit 0x002C (COMMA).
-                //    A comma is not inserted either before the first String or after the last String.
-                // ii. Let final be the string-concatenation of "[", properties, and "]".
-                let separator = utf16!(",");
-                let result = once(utf16!("["))
-                    .chain(Itertools::intersperse(
-                        partial.iter().map(Cow::as_ref),
-                        separator,
-                    ))
-                    .chain(once(utf16!("]")))
-                    .flatten()
-                    .copied()
-                    .collect::<Vec<_>>();
-                js_string!(&result[..])
-            // b. Else,
-            } else {
-                // i. Let separator be the string-concatenation of the code unit 0x002C (COMMA),
-                //    the code unit 0x000A (LINE FEED), and state.[[Indent]].
-                let mut separator = utf16!(",\n").to_vec();
-                separator.extend(state.indent.iter());
-                // ii. Let properties be the String value formed by concatenating all the element Strings of partial
-                //     with each adjacent pair of Strings separated with separator.
-                //     The separator String is not inserted either before the first String or after the last String.
-                // iii. Let final be the string-concatenation of "[", the code unit 0x000A (LINE FEED), state.[[Indent]], properties, the code unit 0x000A (LINE FEED), stepback, and "]".
-                let indent_vec = state.indent.to_vec();
-                let stepback_vec = stepback.to_vec();
-                let result = [utf16!("[\n"), &indent_vec[..]]
-                    .into_iter()
-                    .chain(Itertools::intersperse(
-                        partial.iter().map(Cow::as_ref),
-                        &separator,
-                    ))
-                    .chain([utf16!("\n"), &stepback_vec[..], utf16!("]")])
-                    .flatten()
-                    .copied()
-                    .collect::<Vec<_>>();
-                js_string!(&result[..])
-            }
-        };
-
-        // 12. Set state.[[Indent]] to stepback.
-        state.indent = stepback;
-
-        // 11. Remove value from state.[[Stack]].
-        let removed = state.stack_set.remove(value);
-        debug_assert!(removed);
-
-        // 13. Return final.
-        Ok(r#final)
+            // 9. If partial is empty, then let final be "[]".
+            // 10. Else, the elements joined by separators, between "[" and "]".
+            Self::push_structure_end(state, len > 0, b"]");
+            Ok(())
+        })
     }
 }
 
@@ -1265,4 +1083,128 @@ struct StateRecord {
     indent: JsString,
     gap: JsString,
     property_list: Option<Vec<JsString>>,
+    /// The text serialized so far, by every level.
+    output: JsonOutput,
+}
+
+/// The text `JSON.stringify` builds: Latin1 (one byte per code unit) until a code unit above
+/// U+00FF is appended, then UTF-16, so that ASCII results take half the memory and are stored as
+/// the compact strings later searches and regexps use.
+#[derive(Debug)]
+enum JsonOutput {
+    Latin1(Vec<u8>),
+    Utf16(Vec<u16>),
+}
+
+impl JsonOutput {
+    fn len(&self) -> usize {
+        match self {
+            Self::Latin1(v) => v.len(),
+            Self::Utf16(v) => v.len(),
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        match self {
+            Self::Latin1(v) => v.truncate(len),
+            Self::Utf16(v) => v.truncate(len),
+        }
+    }
+
+    fn widen(&mut self) -> &mut Vec<u16> {
+        if let Self::Latin1(v) = self {
+            *self = Self::Utf16(v.iter().copied().map(u16::from).collect());
+        }
+        match self {
+            Self::Utf16(v) => v,
+            Self::Latin1(_) => unreachable!("widened above"),
+        }
+    }
+
+    fn push_ascii(&mut self, text: &[u8]) {
+        match self {
+            Self::Latin1(v) => v.extend_from_slice(text),
+            Self::Utf16(v) => v.extend(text.iter().copied().map(u16::from)),
+        }
+    }
+
+    fn push_str(&mut self, s: &JsString) {
+        match (self, s.as_str().variant()) {
+            (Self::Latin1(v), JsStrVariant::Latin1(s)) => v.extend_from_slice(s),
+            (Self::Utf16(v), JsStrVariant::Latin1(s)) => v.extend(s.iter().copied().map(u16::from)),
+            (this, JsStrVariant::Utf16(s)) => this.widen().extend_from_slice(s),
+        }
+    }
+
+    /// `25.5.2.1 QuoteJSONString ( value )`, appended.
+    ///
+    /// [spec]: https://tc39.es/ecma262/#sec-quotejsonstring
+    fn push_quoted(&mut self, value: &JsString) {
+        // 1. Let product be the String value consisting solely of the code unit 0x0022 (QUOTATION MARK).
+        self.push_ascii(b"\"");
+        match value.as_str().variant() {
+            JsStrVariant::Latin1(text) => {
+                // Runs of characters that need no escape are copied at once.
+                let mut rest = text;
+                while let Some(at) = rest
+                    .iter()
+                    .position(|&c| c < 0x20 || c == b'"' || c == b'\\')
+                {
+                    self.push_latin1(&rest[..at]);
+                    self.push_escaped(u16::from(rest[at]));
+                    rest = &rest[at + 1..];
+                }
+                self.push_latin1(rest);
+            }
+            JsStrVariant::Utf16(text) => {
+                // 2. For each code point C of ! StringToCodePoints(value), do
+                for code_point in char::decode_utf16(text.iter().copied()) {
+                    match code_point {
+                        Ok(c) if c > '\u{1F}' && c != '"' && c != '\\' => {
+                            // c. Else, i. Set product to the string-concatenation of product and ! UTF16EncodeCodePoint(C).
+                            let mut buf = [0; 2];
+                            self.widen().extend_from_slice(c.encode_utf16(&mut buf));
+                        }
+                        // a. C is listed in Table 73, or b. below U+0020.
+                        Ok(c) => self.push_escaped(c as u16),
+                        // b. C is a leading or trailing surrogate.
+                        Err(lone) => self.push_escaped(lone.unpaired_surrogate()),
+                    }
+                }
+            }
+        }
+        // 3. Set product to the string-concatenation of product and the code unit 0x0022 (QUOTATION MARK).
+        self.push_ascii(b"\"");
+    }
+
+    fn push_latin1(&mut self, text: &[u8]) {
+        // Latin1 text appends as is: the same code units.
+        self.push_ascii(text);
+    }
+
+    /// The escape sequence of Table 73 for `unit`, or `UnicodeEscape(unit)`.
+    fn push_escaped(&mut self, unit: u16) {
+        let short: &[u8] = match unit {
+            0x08 => br"\b",
+            0x09 => br"\t",
+            0x0A => br"\n",
+            0x0C => br"\f",
+            0x0D => br"\r",
+            0x22 => br#"\""#,
+            0x5C => br"\\",
+            _ => {
+                let hex = |shift: u16| to_hex_digit(unit >> shift) as u8;
+                self.push_ascii(&[b'\\', b'u', hex(12), hex(8), hex(4), hex(0)]);
+                return;
+            }
+        };
+        self.push_ascii(short);
+    }
+
+    fn into_js_string(self) -> JsString {
+        match self {
+            Self::Latin1(v) => JsString::from(JsStr::latin1(&v)),
+            Self::Utf16(v) => JsString::from(&v[..]),
+        }
+    }
 }

@@ -342,3 +342,73 @@ fn json_stringify_cyclic_nested_object_throws_type_error() {
         "cyclic object value",
     )]);
 }
+
+/// The serializer writes every level into one buffer and cuts a member off again when its value
+/// is undefined: separators and indentation must come out as the specification's
+/// concatenations make them, wherever the skipped members are.
+#[test]
+fn json_stringify_skipped_members_leave_no_separator() {
+    run_test_actions([
+        TestAction::assert_eq(
+            r#"JSON.stringify({a: undefined, b: 1, c: () => 0, d: [undefined, 2], e: Symbol()})"#,
+            js_str!(r#"{"b":1,"d":[null,2]}"#),
+        ),
+        TestAction::assert_eq(
+            r#"JSON.stringify({a: undefined, b: {c: undefined}, d: []}, null, 2)"#,
+            js_str!("{\n  \"b\": {},\n  \"d\": []\n}"),
+        ),
+        TestAction::assert_eq(
+            r#"JSON.stringify({a: 1, b: 2, c: [3, {d: 4}]}, (k, v) => k === 'a' || k === 'd' ? undefined : v, '--')"#,
+            js_str!("{\n--\"b\": 2,\n--\"c\": [\n----3,\n----{}\n--]\n}"),
+        ),
+        TestAction::assert_eq(
+            r#"JSON.stringify([{a: [1]}, []], null, '\t')"#,
+            js_str!("[\n\t{\n\t\t\"a\": [\n\t\t\t1\n\t\t]\n\t},\n\t[]\n]"),
+        ),
+        TestAction::assert_eq(
+            r#"JSON.stringify({toJSON() { return undefined; }})"#,
+            JsValue::undefined(),
+        ),
+        TestAction::assert_eq(
+            r#"JSON.stringify({a: {toJSON(k) { return k + '!'; }}, r: JSON.rawJSON('1e3')})"#,
+            js_str!(r#"{"a":"a!","r":1e3}"#),
+        ),
+    ]);
+}
+
+/// Strings are quoted in the output buffer: escapes, Latin1 and wider characters, and unpaired
+/// surrogates, which are escaped.
+#[test]
+fn json_stringify_quotes_latin1_and_utf16_strings() {
+    run_test_actions([
+        TestAction::assert_eq(
+            r#"JSON.stringify('a"b\\c\b\f\n\r\t\u0001\u001f é')"#,
+            js_str!(r#""a\"b\\c\b\f\n\r\t\u0001\u001f é""#),
+        ),
+        TestAction::assert_eq(
+            r#"JSON.stringify({'€': '\ud83d\ude00\ud800 \udc00"\n'})"#,
+            js_string!("{\"\u{20ac}\":\"\u{1f600}\\ud800 \\udc00\\\"\\n\"}"),
+        ),
+        // A Latin1 output widens when a wide character comes after Latin1 text.
+        TestAction::assert_eq(
+            r#"JSON.stringify(['é', 1.5, true, null, '€', -0, 1e21, NaN])"#,
+            js_string!("[\"\u{e9}\",1.5,true,null,\"\u{20ac}\",0,1e+21,null]"),
+        ),
+        TestAction::assert_eq(r#"JSON.stringify('x'.repeat(3)).length"#, 5),
+    ]);
+}
+
+/// A deep value serializes in time linear in its size (each level was copied into the level
+/// above it: quadratic), and 10 000 levels do not overflow the thread's stack.
+#[test]
+fn json_stringify_deep_values() {
+    run_test_actions([TestAction::assert(indoc! {r#"
+        (() => {
+            let v = {};
+            for (let i = 0; i < 10000; i++) v = {a: v};
+            const s = JSON.stringify(v);
+            return s === '{"a":'.repeat(10000) + '{}' + '}'.repeat(10000)
+                && JSON.stringify(JSON.parse(s)) === s;
+        })()
+    "#})]);
+}

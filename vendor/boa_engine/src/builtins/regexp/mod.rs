@@ -49,8 +49,8 @@ mod tests;
 pub struct RegExp {
     /// Regex matcher (shared: every exec works on a clone of this record).
     matcher: Rc<Regex>,
-    /// The linear-time matcher for Latin1 strings, made on first use (`None` inside when the
-    /// pattern needs the backtracker).
+    /// The linear-time matcher, made on first use (`None` inside when the pattern needs the
+    /// backtracker).
     linear: Rc<OnceCell<Option<Rc<LinearMatcher>>>>,
     flags: RegExpFlags,
     original_source: JsString,
@@ -84,6 +84,12 @@ impl RegExp {
         let not_interrupted = AtomicBool::new(false);
         let interrupt = context.vm.interrupt.clone();
         let flag = interrupt.as_deref().unwrap_or(&not_interrupted);
+        if let JsStrVariant::Utf16(units) = input.as_str().variant()
+            && let Some(linear) = self.linear()
+            && let Ok(found) = linear.find_utf16(matcher, input, units, start, sticky, full_unicode)
+        {
+            return Ok(found);
+        }
         let found = match (full_unicode, input.as_str().variant()) {
             // Latin1 text has no surrogates: code units are code points in both modes.
             (true | false, JsStrVariant::Latin1(input)) => match self.linear() {
@@ -118,7 +124,7 @@ impl RegExp {
         Ok(found)
     }
 
-    /// The linear-time matcher for Latin1 strings, if the pattern allows one.
+    /// The linear-time matcher, if the pattern allows one.
     fn linear(&self) -> Option<Rc<LinearMatcher>> {
         self.linear
             .get_or_init(|| {

@@ -275,10 +275,14 @@ fn fast_paths_and_matchers_agree_with_the_specification_algorithms() {
                 ['\\r?\\n', ''], [',', 'g'], ['\\d+', 'g'], ['(\\d)(\\d)?', 'g'], ['x*', 'g'],
                 ['', 'g'], ['\\b', 'g'], ['(a|ab)(c|bcd)?', 'gi'], ['[^,]*', 'g'], ['$', 'g'],
                 ['(?<n>\\d)', 'g'], ['\\s+', 'gy'], ['.', 'gsu'], ['(a+)+b', 'g'], ['é', 'gi'],
+                ['.', 'g'], ['[^,]', 'gu'], ['\u20ac+|\\d', 'g'], ['\\B', 'g'], ['x*', 'gu'],
             ];
             const texts = [
                 '', 'a', 'id,name\r\n1,Ann\r\n22,Béa\n\n333,Émile,', ' a  b\tc ', 'aaab ab abcd',
                 'x1y22z333', ',,', 'ÉéE\u20ac1', 'aaaaaaaaaaaaaaaaaaaab',
+                // Stored as UTF-16: without surrogates, with a pair, with unpaired ones.
+                '\u20ac1,\u20ac22\r\n333\u20ac a\u2028b', 'a\ud83d\ude00,1\ud83d\ude00',
+                '\ud800a,\udc00\u20ac',
             ];
             const generic = (re) => { const r = new RegExp(re.source, re.flags); r.x = 1; return r; };
             const backtracking = (re) => new RegExp('(?:' + re.source + ')(?=)', re.flags);
@@ -326,5 +330,19 @@ fn modified_prototypes_are_observed() {
         "#}),
         TestAction::assert_eq("'a,b'.replace(/,/g, ';')", js_str!("a;b")),
         TestAction::assert("flagReads > 0"),
+    ]);
+}
+
+/// Patterns the linear engine runs (no backreference or lookaround) on strings stored as UTF-16
+/// take linear time: with the backtracker this takes 2^5000 steps.
+#[test]
+fn catastrophic_patterns_on_utf16_strings() {
+    run_test_actions([
+        TestAction::assert("!/^(a+)+$/.test('\\u20ac' + 'a'.repeat(5000) + 'b')"),
+        TestAction::assert("!/(a+)+b/u.test('\u{1F600}' + 'a'.repeat(5000))"),
+        TestAction::assert_eq(
+            "'\\u20ac12 a\\u20ac 345'.match(/(\\d+)/g).join()",
+            js_str!("12,345"),
+        ),
     ]);
 }

@@ -1735,6 +1735,10 @@ impl String {
         // 2. Let S be ? ToString(O).
         let string = this.to_string(context)?;
 
+        if let Some(mapped) = latin1_to_case::<UPPER>(&string) {
+            return Ok(mapped.into());
+        }
+
         // 3. Let sText be ! StringToCodePoints(S).
         // 4. Let upperText be the result of toUppercase(sText), according to
         // the Unicode Default Case Conversion algorithm.
@@ -2813,4 +2817,42 @@ pub(crate) fn get_substitution(
 
     // 11. Return result.
     Ok(js_string!(&result[..]))
+}
+
+/// The Unicode Default Case Conversion of a Latin1 string, byte by byte, when the result is
+/// Latin1 too; `None` when the general path is needed.
+///
+/// The general path decodes the string to UTF-8, maps it and re-encodes the result to a UTF-16
+/// string, even when nothing changed (about ten times the work of this loop, and the result
+/// loses the compact Latin1 form that later searches and regexps use). Within Latin1, the
+/// case pairs are `a-z`/`A-Z` and `U+00E0..=U+00FE`/`U+00C0..=U+00DE` except `÷`/`×`, one
+/// bit apart. Lowercasing never leaves Latin1; uppercasing does for `µ` (to `U+039C`), `ÿ`
+/// (to `U+0178`) and `ß` (to `SS`, a special casing that changes the length), which take the
+/// general path. Neither conversion has context-dependent mappings in Latin1 (final sigma and
+/// the dotted I are outside it).
+fn latin1_to_case<const UPPER: bool>(string: &JsString) -> Option<JsString> {
+    use crate::string::{JsStr, JsStrVariant};
+    let JsStrVariant::Latin1(bytes) = string.as_str().variant() else {
+        return None;
+    };
+    let changes = |b: u8| {
+        if UPPER {
+            b.is_ascii_lowercase() || ((0xE0..=0xFE).contains(&b) && b != 0xF7)
+        } else {
+            b.is_ascii_uppercase() || ((0xC0..=0xDE).contains(&b) && b != 0xD7)
+        }
+    };
+    if UPPER && bytes.iter().any(|&b| matches!(b, 0xB5 | 0xDF | 0xFF)) {
+        return None;
+    }
+    let Some(first) = bytes.iter().position(|&b| changes(b)) else {
+        return Some(string.clone());
+    };
+    let mut mapped = bytes.to_vec();
+    for b in &mut mapped[first..] {
+        if changes(*b) {
+            *b ^= 0x20;
+        }
+    }
+    Some(JsString::from(JsStr::latin1(&mapped)))
 }

@@ -975,3 +975,34 @@ fn match_with_overridden_exec() {
         js_str!("fake"),
     )]);
 }
+
+#[test]
+fn case_conversion_of_latin1_and_utf16_strings() {
+    run_test_actions([
+        TestAction::assert_eq("'abc-XYZ 019'.toUpperCase()", js_str!("ABC-XYZ 019")),
+        TestAction::assert_eq("'abc-XYZ 019'.toLowerCase()", js_str!("abc-xyz 019")),
+        TestAction::assert_eq(
+            "'\\u00e0\\u00fe\\u00f7\\u00c0\\u00de\\u00d7\\u00aa\\u00ba'.toUpperCase()",
+            js_string!("\u{c0}\u{de}\u{f7}\u{c0}\u{de}\u{d7}\u{aa}\u{ba}"),
+        ),
+        TestAction::assert_eq(
+            "'\\u00e0\\u00fe\\u00f7\\u00c0\\u00de\\u00d7\\u00b5\\u00ff\\u00df'.toLowerCase()",
+            js_string!("\u{e0}\u{fe}\u{f7}\u{e0}\u{fe}\u{d7}\u{b5}\u{ff}\u{df}"),
+        ),
+        // Uppercase mappings that leave Latin1 or change the length.
+        TestAction::assert_eq("'stra\\u00dfe'.toUpperCase()", js_str!("STRASSE")),
+        TestAction::assert_eq("'\\u00b5'.toUpperCase()", js_string!("\u{39c}")),
+        TestAction::assert_eq("'\\u00ff'.toUpperCase()", js_string!("\u{178}")),
+        // Special casing in UTF-16 strings: final sigma, the dotted capital I.
+        TestAction::assert_eq(
+            "'\\u039f\\u0394\\u039f\\u03a3 \\u03a3'.toLowerCase()",
+            js_string!("\u{3bf}\u{3b4}\u{3bf}\u{3c2} \u{3c3}"),
+        ),
+        TestAction::assert_eq("'\\u0130'.toLowerCase().length", 2),
+        TestAction::assert_eq("'\\ufb00'.toUpperCase()", js_str!("FF")),
+        // An unchanged string is the same value, and a mapped one compares equal to literals.
+        TestAction::assert("'ABC'.toUpperCase() === 'ABC'"),
+        TestAction::assert("'abc'.toUpperCase() === 'A' + 'BC'"),
+        TestAction::assert("'x'.repeat(10).toUpperCase() === 'X'.repeat(10)"),
+    ]);
+}
