@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs the rk6 benchmark workloads on rk6 and k6 side by side and prints the ratios table.
 
-Workloads: rps, rps500k, vus, startup, delay, arrival, grpc, pipeline.
+Workloads: rps, rps500k, vus, startup, startup5000, sharedcsv, delay, arrival, grpc, pipeline.
 
 Called by bench/run.sh (which builds rk6 and starts the targets). Every load-generator run is
 pinned to CPU 0 under /usr/bin/time -v (CPU seconds = user + sys, peak RSS); the targets run on
@@ -22,7 +22,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(HERE, "scripts")
-WORK = "/tmp/rk6-bench"
+WORK = os.environ.get("WORK", "/tmp/rk6-bench")
 RK6 = os.environ.get("RK6", os.path.join(HERE, "..", "target", "release", "rk6"))
 K6 = os.environ.get("K6", "/opt/k6/bin/k6")
 PIPELINE = os.environ.get("PIPELINE", os.path.join(HERE, "..", "target", "release", "examples", "pipeline"))
@@ -158,6 +158,27 @@ if want("startup"):
                                  "rss_mb": med([r["rss_mb"] for r in rs])}
                           for tool, rs in runs.items()}
 
+if want("startup5000"):
+    log("startup5000: per-vu-iterations 5000 VUs x 1 empty iteration")
+    runs = both("startup5000", "startup.js", {"VUS": 5000}, REPS)
+    results["startup5000"] = {tool: {"wall_s": med([r["wall_s"] for r in rs]),
+                                     "cpu_s": med([r["cpu_s"] for r in rs]),
+                                     "rss_mb": med([r["rss_mb"] for r in rs])}
+                              for tool, rs in runs.items()}
+
+if want("sharedcsv"):
+    csv = os.path.join(WORK, "users-10k.csv")
+    with open(csv, "w") as f:
+        f.write("id,user,email,score\n")
+        for i in range(10000):
+            f.write(f"{i},user{i:05d},user{i:05d}@example.com,{(i * 37) % 1000}\n")
+    log("sharedcsv: per-vu-iterations 1000 VUs x 1 iteration, a SharedArray from a 10k-line CSV")
+    runs = both("sharedcsv", "shared_csv.js", {"VUS": 1000, "CSV": csv}, REPS)
+    results["sharedcsv"] = {tool: {"wall_s": med([r["wall_s"] for r in rs]),
+                                   "cpu_s": med([r["cpu_s"] for r in rs]),
+                                   "rss_mb": med([r["rss_mb"] for r in rs])}
+                            for tool, rs in runs.items()}
+
 if want("delay"):
     log("delay: constant-vus 10 VUs, GET /delay/0.05 (rk6 target), 10 s")
     runs = both("delay", "delay.js", {"VUS": 10, "DURATION": "10s", "TARGET": DELAY_TARGET}, REPS)
@@ -265,6 +286,18 @@ if "startup" in results:
                  verdict(None if q is None else q <= 1.0)))
     rows.append(("  CPU (s) / peak RSS (MB)", f"{fmt(r['rk6']['cpu_s'], '.2f')} / {fmt(r['rk6']['rss_mb'], '.0f')}",
                  f"{fmt(r['k6']['cpu_s'], '.2f')} / {fmt(r['k6']['rss_mb'], '.0f')}", "", "", "", ""))
+for key, what in (("startup5000", "Start-up, 5000 VUs × 1 empty iteration, wall (s)"),
+                  ("sharedcsv", "Start-up, 1000 VUs, SharedArray from a 10k-line CSV, wall (s)")):
+    if key in results:
+        r = results[key]
+        q = ratio(r["rk6"]["wall_s"], r["k6"]["wall_s"])
+        rows.append((what, fmt(r["rk6"]["wall_s"], ".2f"), fmt(r["k6"]["wall_s"], ".2f"), "", fmt(q, ".2f") + "×",
+                     "≤ 1.0× k6", verdict(None if q is None else q <= 1.0)))
+        n = 5000 if key == "startup5000" else 1000
+        rows.append(("  CPU (s) / peak RSS (MB) / MB per VU",
+                     f"{fmt(r['rk6']['cpu_s'], '.2f')} / {fmt(r['rk6']['rss_mb'], '.0f')} / {fmt(r['rk6']['rss_mb'] and r['rk6']['rss_mb'] / n, '.3f')}",
+                     f"{fmt(r['k6']['cpu_s'], '.2f')} / {fmt(r['k6']['rss_mb'], '.0f')} / {fmt(r['k6']['rss_mb'] and r['k6']['rss_mb'] / n, '.3f')}",
+                     "", fmt(ratio(r["rk6"]["rss_mb"], r["k6"]["rss_mb"]), ".2f") + "× RSS", "", ""))
 if "grpc" in results:
     r = results["grpc"]
     rows.append(("CPU per gRPC stream message, 200 VUs (µs)", fmt(r["rk6"]["us_per_msg"]), fmt(r["k6"]["us_per_msg"]), "",

@@ -108,6 +108,42 @@ const VU_STACK: usize = 2 * 1024 * 1024;
 
 type Ready = Receiver<Result<Arc<VuSignal>, ScriptError>>;
 
+/// How many VUs build their contexts at once: one per core the process may run on, as k6
+/// initialises VUs with `GOMAXPROCS` workers (`initVUsConcurrently`). Every VU still gets its
+/// thread at once; the others wait for a slot instead of time-slicing against each other on
+/// the same cores, where they only evicted each other's caches and contended for the
+/// allocator's arenas.
+struct InitSlots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+static INIT_SLOTS: std::sync::LazyLock<InitSlots> = std::sync::LazyLock::new(|| InitSlots {
+    free: Mutex::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+    freed: Condvar::new(),
+});
+
+/// A VU's turn to initialise; the slot is freed when it is dropped.
+struct InitSlot;
+
+impl InitSlot {
+    fn acquire() -> InitSlot {
+        let mut free = INIT_SLOTS.free.lock();
+        while *free == 0 {
+            INIT_SLOTS.freed.wait(&mut free);
+        }
+        *free -= 1;
+        InitSlot
+    }
+}
+
+impl Drop for InitSlot {
+    fn drop(&mut self) {
+        *INIT_SLOTS.free.lock() += 1;
+        INIT_SLOTS.freed.notify_one();
+    }
+}
+
 /// Starts a VU thread, which builds its context and runs the init code on its own; the
 /// returned receiver says when that is done. Starting many at once initialises them in
 /// parallel on every core.
@@ -119,6 +155,7 @@ fn start_vu(shared: Arc<RunShared>, id: u64) -> Result<(CommandTx, Ready), Scrip
         .name(format!("vu-{id}"))
         .stack_size(VU_STACK)
         .spawn(move || {
+            let slot = InitSlot::acquire();
             let mut vu = match Vu::new(shared.clone(), id) {
                 Ok(vu) => vu,
                 Err(e) => {
@@ -130,6 +167,7 @@ fn start_vu(shared: Arc<RunShared>, id: u64) -> Result<(CommandTx, Ready), Scrip
             // busiest allocation burst (see alloc): neither needs to stay with the thread.
             crate::js::stack::release_unused_stack();
             crate::alloc::flush_thread_cache();
+            drop(slot);
             let signal = vu.state.borrow().signal.clone();
             shared
                 .counters

@@ -184,6 +184,7 @@ fn sleep(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> 
         // What the allocator caches for this thread is of no use while it sleeps, and 1000
         // sleeping VUs held ~36 MB that way (bench/PROFILE.md).
         crate::alloc::flush_thread_cache();
+        crate::js::stack::release_stack_below(crate::js::stack::KEEP_BELOW_WHILE_SLEEPING);
     }
     if secs.is_finite() && secs > 0.0 && !signal.sleep(Duration::from_secs_f64(secs)) {
         return Err(interrupted_error());
