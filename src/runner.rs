@@ -72,6 +72,15 @@ pub struct RunRequest {
     pub linger: bool,
     /// The test archive `script` turned out to be (then `script` is the archived script).
     pub archive: Option<Arc<crate::archive::Archive>>,
+    /// `--snapshot-out`: where to write this instance's mergeable metrics snapshot.
+    pub snapshot_out: Option<PathBuf>,
+    /// `--start-at`: the wall-clock moment to start at, once the VUs are initialised.
+    pub start_at: Option<std::time::SystemTime>,
+    /// `--coordinator`: the REST API (`host:port`) of the instance that keeps the start
+    /// barrier of a split test (the one whose segment starts at 0).
+    pub coordinator: Option<String>,
+    /// `--coordinator-timeout`: how long to wait for every instance to be ready.
+    pub coordinator_timeout: Duration,
 }
 
 impl RunRequest {
@@ -586,6 +595,58 @@ pub fn inspect(
     })
 }
 
+/// `rk6 merge --script`: runs the script's `handleSummary()` once, on `data` (the merged
+/// whole test's summary data), in a VU initialised as a run's VU 0 is. `Ok(None)`: nothing
+/// handled it (the script exports no `handleSummary`, it returned nothing, or it threw,
+/// which is logged as in a run), so the text summary stands.
+pub fn handle_summary_only(
+    req: RunRequest,
+    data: serde_json::Value,
+) -> Result<Option<crate::js::vu::SummaryFiles>, RunError> {
+    let req = req.open_archive()?;
+    if req.archive.is_none() {
+        check_script_file(&req.script)?;
+    }
+    let rt = tokio_runtime()?;
+    let preload = read_script_options(&req, rt.handle().clone())?;
+    let options = Arc::new(consolidate(&req, preload.options)?);
+    let (samples, _samples_rx) = unbounded();
+    let (abort_tx, _abort_rx) = unbounded();
+    let shared = make_shared(
+        &req,
+        options.clone(),
+        Arc::new(Registry::new(ThresholdIndex::default())),
+        samples,
+        abort_tx,
+        rt.handle().clone(),
+        preload.files,
+        preload.sources,
+    )?;
+    *shared.shared_arrays.lock() = preload.shared_arrays;
+    let (lifecycle, _) = LifecycleVu::start(shared).map_err(RunError::script)?;
+    if lifecycle.exports(vec!["handleSummary".into()]).0.is_empty() {
+        return Ok(None);
+    }
+    match lifecycle.handle_summary(data, options.handle_summary_timeout) {
+        Ok(files) => Ok(files),
+        Err(None) => {
+            console::error(&format!(
+                "handleSummary() execution timed out after {} seconds",
+                options.handle_summary_timeout.as_secs_f64()
+            ));
+            Ok(None)
+        }
+        Err(Some(e)) => {
+            console::log(
+                console::Level::Error,
+                &e.message,
+                &[("hint", "script exception")],
+            );
+            Ok(None)
+        }
+    }
+}
+
 fn tokio_runtime() -> Result<tokio::runtime::Runtime, RunError> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -740,6 +801,7 @@ fn spawn_pipeline(
     shared: Arc<RunShared>,
     evaluate: bool,
     summary_opts: SummaryOptions,
+    live: Option<crate::distributed::live::LiveHook>,
 ) -> std::thread::JoinHandle<PipelineResult> {
     let PipelineInputs {
         samples: rx,
@@ -750,6 +812,12 @@ fn spawn_pipeline(
         .name("metrics".into())
         .spawn(move || {
             let tick = crossbeam_channel::tick(Duration::from_secs(2));
+            // The whole test's abortOnFail is judged every second, so that the instances
+            // hear of an abort within about a second of the coordinator.
+            let live_tick = match &live {
+                Some(_) => crossbeam_channel::tick(Duration::from_secs(1)),
+                None => crossbeam_channel::never(),
+            };
             let start = Instant::now();
             let deliver =
                 |engine: &mut MetricsEngine, outputs: &mut [OutputWorker], batch: SampleBatch| {
@@ -788,10 +856,22 @@ fn spawn_pipeline(
                     recv(tick) -> _ => {
                         if evaluate {
                             let v = engine.evaluate_thresholds(start.elapsed());
-                            if let Some(msg) = v.abort {
+                            // Split over coordinated instances, the whole test decides.
+                            if let Some(msg) = v.abort
+                                && live.is_none()
+                            {
                                 console::error(&msg);
                                 shared.request_abort(AbortReason::Threshold(msg));
                             }
+                        }
+                    }
+                    recv(live_tick) -> _ => {
+                        if let Some(hook) = &live
+                            && let Some(msg) = hook.tick(&engine, start.elapsed())
+                            && !shared.aborted()
+                        {
+                            console::error(&msg);
+                            shared.request_abort(AbortReason::Threshold(msg));
                         }
                     }
                 }
@@ -894,7 +974,12 @@ fn print_banner(req: &RunRequest, options: &Options, local: &LocalScenarios, out
     } else {
         outputs.join(", ")
     };
-    out.push_str(&format!("        output: {outs}\n\n"));
+    out.push_str(&format!("        output: {outs}\n"));
+    if let Some(at) = req.start_at {
+        let at = crate::distributed::start::describe(at);
+        out.push_str(&format!("      start at: {at}\n"));
+    }
+    out.push('\n');
     let n = local.described.len();
     out.push_str(&format!(
         "     scenarios: ({:.2}%) {n} scenario{}, {max_vus} max VUs, {} max duration (incl. graceful stop):\n",
@@ -1059,8 +1144,9 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             .map_err(RunError::config)?;
     // k6 defines `http_req_duration{expected_response:true}` only when the
     // `expected_response` system tag is enabled.
-    thresholds.expected_response_submetric =
+    let expected_response =
         SystemTags::from_option(options.system_tags.as_deref()).has("expected_response");
+    thresholds.expected_response_submetric = expected_response;
     let index = if req.no_thresholds {
         // k6 still describes the (unevaluated) thresholds in its JSON output's Metric lines.
         let mut all = ThresholdsConfig::from_options(&serde_json::json!({
@@ -1099,7 +1185,9 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     });
     let out_ctx = OutputContext {
         registry: registry.clone(),
-        test_run_id: format!("{:x}", now_ns()),
+        test_run_id: crate::distributed::shared_test_run_id(&req.env, &options.tags)
+            .unwrap_or_else(|| format!("{:x}", now_ns())),
+        instance_id: crate::distributed::instance_tag(&options.tags),
         config_file: req.config_file.clone(),
         env: Arc::new(req.env.clone()),
         thresholds: threshold_board.clone(),
@@ -1154,6 +1242,30 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         )));
     }
     thresholds.validate(&registry).map_err(RunError::config)?;
+    // With --coordinator, `abortOnFail` is judged on the whole test (src/distributed/live.rs).
+    let abort_on_fail = !req.no_thresholds
+        && thresholds
+            .targets
+            .iter()
+            .any(|t| t.thresholds.iter().any(|d| d.abort_on_fail));
+    let segment = options.execution_tuple.segment().to_string();
+    let live_board = (req.coordinator.is_some()
+        && abort_on_fail
+        && crate::distributed::barrier::is_coordinator(&options.execution_tuple))
+    .then(|| Arc::new(crate::distributed::live::LiveBoard::new(thresholds.clone())));
+    let live_hook = match (&req.coordinator, &live_board) {
+        (_, Some(board)) => Some(crate::distributed::live::LiveHook::Coordinator {
+            board: board.clone(),
+            segment,
+        }),
+        (Some(coordinator), None) if abort_on_fail => {
+            let (reports, states) = bounded(1);
+            crate::distributed::live::spawn_reporter(coordinator, segment, shared.clone(), states)
+                .map_err(RunError::config)?;
+            Some(crate::distributed::live::LiveHook::Member { reports })
+        }
+        _ => None,
+    };
     let mut engine = MetricsEngine::new(registry.clone(), thresholds);
     if !threshold_board.is_empty() {
         engine.publish_thresholds_to(threshold_board);
@@ -1171,6 +1283,7 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
         shared.clone(),
         !req.no_thresholds,
         summary_opts.clone(),
+        live_hook,
     );
 
     let local = LocalScenarios::new(&options);
@@ -1183,6 +1296,17 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     // The REST API. k6 exits 106 when it cannot listen on an address given with `--address`,
     // and only warns about its default one.
     let api_setup_data: Arc<Mutex<Option<serde_json::Value>>> = Arc::default();
+    let barrier = req
+        .coordinator
+        .as_ref()
+        .filter(|_| crate::distributed::barrier::is_coordinator(&options.execution_tuple))
+        .map(|_| Arc::new(crate::distributed::barrier::Barrier::new(&options.execution_tuple)));
+    if barrier.is_some() && req.address.is_none() {
+        return Err(RunError::config(
+            "the first instance of a split test keeps the start barrier of --coordinator on its \
+             REST API: give it --address (e.g. --address=0.0.0.0:6565)",
+        ));
+    }
     let started_api = req.address.as_deref().map(|addr| {
         let state = crate::api::ApiState {
             control: control.clone(),
@@ -1190,6 +1314,8 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             pool: pool.clone(),
             metrics: query_tx.clone(),
             setup_data: api_setup_data.clone(),
+            barrier: barrier.clone(),
+            live: live_board.clone(),
         };
         crate::api::start(addr, rt.handle(), state)
     });
@@ -1304,6 +1430,23 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     if control.is_paused() {
         control.set_status(ExecutionStatus::PausedBeforeRun);
         control.wait_while_paused(&|| shared.aborted());
+    }
+    if let Some(coordinator) = &req.coordinator {
+        let meeting = crate::distributed::barrier::Meeting {
+            coordinator,
+            tuple: &options.execution_tuple,
+            local: barrier.clone(),
+            timeout: req.coordinator_timeout,
+        };
+        if let Err(e) =
+            crate::distributed::barrier::wait_for_all(rt.handle(), &meeting, &|| shared.aborted())
+        {
+            console::error(&e);
+            return Ok(exit::GENERIC_ERROR);
+        }
+    }
+    if let Some(at) = req.start_at {
+        crate::distributed::start::wait_until(at, &|| shared.aborted());
     }
     control.mark_started();
     control.set_status(ExecutionStatus::Started);
@@ -1476,6 +1619,30 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             message: e.to_string(),
             hint: None,
         })?;
+    if let Some(path) = &req.snapshot_out {
+        let end = crate::distributed::snapshot::RunEnd {
+            duration: elapsed,
+            setup_data: setup_data.as_ref().as_ref(),
+            marked_failed: test_failed,
+            interrupted: aborted_by
+                .as_ref()
+                .map(|a| format!("{a:?}"))
+                .or(early_exit.map(|code| format!("exit code {code}"))),
+        };
+        let snapshot = crate::distributed::snapshot::Snapshot::of_run(
+            &req.script,
+            &options,
+            expected_response,
+            req.no_thresholds,
+            &engine,
+            end,
+        );
+        let path =
+            crate::distributed::snapshot::instance_path(path, &options.execution_tuple);
+        if let Err(e) = snapshot.write(&path) {
+            console::error(&e);
+        }
+    }
     // k6 v1.1.0 writes no --summary-export file under --no-summary either.
     if let Some(path) = req.summary_export.as_ref().filter(|_| !req.no_summary) {
         let text = summary.to_summary_export_string((*setup_data).clone());
@@ -1583,22 +1750,29 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
             AbortReason::Threshold(_) => return Ok(exit::THRESHOLDS_FAILED),
         }
     }
-    // exec.test.fail() wins over failed thresholds (k6 v1.1.0 exits 110, without the
-    // "thresholds ... crossed" error).
-    if test_failed {
+    Ok(completed_test_code(test_failed, &verdict))
+}
+
+/// The exit code of a test that ran to its end, with k6's errors: `exec.test.fail()` wins
+/// over failed thresholds (k6 v1.1.0 exits 110, without the "thresholds ... crossed" error).
+pub fn completed_test_code(
+    marked_failed: bool,
+    verdict: &crate::metrics::engine::ThresholdsVerdict,
+) -> i32 {
+    if marked_failed {
         console::error("test run was marked as failed");
-        return Ok(exit::MARKED_AS_FAILED);
+        return exit::MARKED_AS_FAILED;
     }
     if verdict.any_failed {
         if let Some(msg) = verdict.crossed_message() {
             console::error(&msg);
         }
-        return Ok(exit::THRESHOLDS_FAILED);
+        return exit::THRESHOLDS_FAILED;
     }
-    Ok(exit::OK)
+    exit::OK
 }
 
-fn write_summary_files(files: Vec<(String, Vec<u8>)>) {
+pub fn write_summary_files(files: Vec<(String, Vec<u8>)>) {
     use std::io::Write;
     let mut failed = Vec::new();
     for (dest, bytes) in files {
