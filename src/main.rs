@@ -572,7 +572,7 @@ fn unsupported_flag(a: &RunArgs) -> Result<(), String> {
     let unsupported = [("--secret-source", !a.secret_source.is_empty())];
     match unsupported.iter().find(|(_, given)| *given) {
         Some((flag, _)) => Err(format!(
-            "{flag} is not supported by rk6 (see the README's \"Not done yet\")"
+            "{flag} is not supported by rk6 (see docs/compatibility.md, \"Not done yet\")"
         )),
         None => Ok(()),
     }

@@ -19,7 +19,7 @@
 //!   group_duration, and custom trends a script fills from timings), Counter `rate`s (per
 //!   second), `state.testRunDurationMs`.
 //! - `data_sent` and `data_received` byte totals, unless the script sets `userAgent`: rk6's
-//!   default User-Agent is deliberately `rk6/<version> ...` (see the README), and the target
+//!   default User-Agent is deliberately `rk6/<version> ...` (see docs/compatibility.md), and the target
 //!   echoes request headers, so both byte counts differ by design. Their point counts are
 //!   compared always.
 //!

@@ -221,7 +221,7 @@ fn user_agent_hosts_and_discarded_bodies() {
     let default_ua = if is_k6() {
         "Grafana k6/1.1.0".to_string()
     } else {
-        // Deliberate difference (README): rk6 names itself.
+        // Deliberate difference (docs/compatibility.md): rk6 names itself.
         format!("rk6/{} (https://github.com/rk6)", env!("CARGO_PKG_VERSION"))
     };
     for (ua, extra, want) in [

@@ -14,7 +14,7 @@
 //! fail and say so.
 //!
 //! Confirmed on k6 v1.1.0: the probe run there (without `k6/x/kv`) lists the same module exports
-//! and object members as rk6 except for the differences the README documents (k6 also has the
+//! and object members as rk6 except for the differences docs/typescript.md documents (k6 also has the
 //! `OCSP_REASON_*` constants, more element accessors, the
 //! CommonJS globals; it lacks `Response.toJSON` and `console.trace`); `examples_run_unchanged_on_k6`
 //! runs every example but the kv one there. The examples' latency thresholds (`p(95)<500` and the

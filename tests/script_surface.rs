@@ -1,7 +1,7 @@
 //! End-to-end tests of the script surface around modules: `k6/timers`, module resolution
 //! (missing files, remote `https://` imports from the local cache) and the CSV output's time
 //! formats. Every expectation was confirmed by running the same script on k6 v1.1.0 (remote
-//! imports: k6 downloads them; rk6 reads its cache, see the README).
+//! imports: k6 downloads them; rk6 reads its cache, see docs/modules.md).
 
 mod common;
 

@@ -258,7 +258,10 @@ fn report_wait(started: Instant, what: &str) {
         console::Level::Info,
         "still waiting for the other instances",
         &[
-            ("waited", &format!("{:.0}s", started.elapsed().as_secs_f64())),
+            (
+                "waited",
+                &format!("{:.0}s", started.elapsed().as_secs_f64()),
+            ),
             ("waiting for", what),
         ],
     );
@@ -348,7 +351,10 @@ mod tests {
                 sequence: "0,1/3,2/3,1".into(),
             })
             .unwrap_err();
-        assert!(err.contains("not instances of the same split test"), "{err}");
+        assert!(
+            err.contains("not instances of the same split test"),
+            "{err}"
+        );
         let err = b
             .arrive(&Arrival {
                 segment: "1/4:1/2".into(),

@@ -140,8 +140,12 @@ pub fn spawn_reporter(
                     Ok(b) => b,
                     Err(_) => continue,
                 };
-                let answer =
-                    rt.block_on(super::post_json(&client, &url, Bytes::from(body), REPORT_TIMEOUT));
+                let answer = rt.block_on(super::post_json(
+                    &client,
+                    &url,
+                    Bytes::from(body),
+                    REPORT_TIMEOUT,
+                ));
                 match answer.and_then(|(_, bytes)| {
                     serde_json::from_slice::<Verdict>(&bytes).map_err(|e| e.to_string())
                 }) {
@@ -186,13 +190,20 @@ mod tests {
             engine.export_state()
         };
         // Each share passes (6 < 10, 3 < 10); alone, neither would abort.
-        assert!(board.judge("0:1/2", state_of(6), Duration::from_secs(2)).is_none());
-        assert!(board.report(Report {
-            segment: "1/2:1".into(),
-            state: state_of(3),
-        })
-        .abort
-        .is_none());
+        assert!(
+            board
+                .judge("0:1/2", state_of(6), Duration::from_secs(2))
+                .is_none()
+        );
+        assert!(
+            board
+                .report(Report {
+                    segment: "1/2:1".into(),
+                    state: state_of(3),
+                })
+                .abort
+                .is_none()
+        );
         // Together they cross: the coordinator stops, and so does everyone it answers.
         let msg = board
             .judge("0:1/2", state_of(7), Duration::from_secs(4))

@@ -70,7 +70,10 @@ pub struct RunEnd<'a> {
 /// `--snapshot-out` with `{instance}` replaced by this instance's number in the sequence
 /// (from 1, as k6-operator numbers its runners): one path for every runner of a `TestRun`
 /// (`spec.arguments` is the same for all) still gives each its own file.
-pub fn instance_path(path: &Path, tuple: &crate::options::execution_segment::ExecutionTuple) -> PathBuf {
+pub fn instance_path(
+    path: &Path,
+    tuple: &crate::options::execution_segment::ExecutionTuple,
+) -> PathBuf {
     let Some(text) = path.to_str().filter(|t| t.contains("{instance}")) else {
         return path.to_path_buf();
     };

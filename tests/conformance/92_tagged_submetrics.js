@@ -37,7 +37,7 @@ export default function () {
   const base = __ENV.BASE_URL;
   const n = exec.scenario.iterationInTest;
   group('shop', () => {
-    const r = http.get(`${base}/get?list=products&vu=${__VU}`, { tags: { name: 'products' } });
+    const r = http.get(`${base}/get?list=products`, { tags: { name: 'products' } });
     apiLatency.add(r.timings.duration, { endpoint: 'products' });
     payload.add(50 + n, { kind: 'small' });
     calls.add(1, { endpoint: 'products' });
