@@ -219,6 +219,17 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     teardown::run(&run, &mut outcome);
     let mut ended = execute::end(&mut run, test_start);
     let verdict = summary::report(req, &mut run, &outcome, &mut ended)?;
+    if let Some(board) = &run.live {
+        // Every other instance hears of a whole-test abort before this one's API goes.
+        let others = run
+            .options
+            .execution_tuple
+            .sequence()
+            .0
+            .len()
+            .saturating_sub(1);
+        board.wait_until_told(others, std::time::Duration::from_secs(10));
+    }
     if req.linger && ended.aborted_by.is_none() {
         linger(&rt);
     }

@@ -6,7 +6,7 @@
 //! So a threshold that only the whole test crosses stops every instance, and one that a
 //! single share crosses but the whole does not stops none.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +44,9 @@ pub struct LiveBoard {
     thresholds: ThresholdsConfig,
     latest: Mutex<HashMap<String, EngineState>>,
     abort: Mutex<Option<String>>,
+    /// The instances answered "abort" so far: the coordinator waits for all of them before
+    /// it exits (its REST API with it).
+    told: Mutex<BTreeSet<String>>,
 }
 
 impl LiveBoard {
@@ -52,14 +55,30 @@ impl LiveBoard {
             thresholds,
             latest: Mutex::new(HashMap::new()),
             abort: Mutex::new(None),
+            told: Mutex::new(BTreeSet::new()),
         }
     }
 
     /// Keeps an instance's latest aggregates; answers whether the test is to stop.
     pub fn report(&self, r: Report) -> Verdict {
+        let abort = self.abort.lock().clone();
+        if abort.is_some() {
+            self.told.lock().insert(r.segment.clone());
+        }
         self.latest.lock().insert(r.segment, r.state);
-        Verdict {
-            abort: self.abort.lock().clone(),
+        Verdict { abort }
+    }
+
+    /// After an abort, on the coordinator: waits (at most `max`) until each of the `others`
+    /// instances has been told, so that none runs on because the coordinator, and its REST
+    /// API, went away first. The instances report every second.
+    pub fn wait_until_told(&self, others: usize, max: Duration) {
+        if self.abort.lock().is_none() {
+            return;
+        }
+        let deadline = std::time::Instant::now() + max;
+        while self.told.lock().len() < others && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 

@@ -60,6 +60,8 @@ pub(super) struct TestRun {
     pub(super) _api: Option<crate::api::ApiServer>,
     /// The start barrier this instance keeps, when it coordinates a split test.
     pub(super) barrier: Option<Arc<crate::distributed::barrier::Barrier>>,
+    /// The whole test's `abortOnFail` judge, on the coordinator.
+    pub(super) live: Option<Arc<crate::distributed::live::LiveBoard>>,
 }
 
 impl TestRun {
@@ -187,7 +189,7 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
             metrics: metrics.queries.clone(),
             setup_data: api_setup_data.clone(),
             barrier: barrier.clone(),
-            live: live_board,
+            live: live_board.clone(),
         },
     )?;
     let test_started: Arc<Mutex<Option<Instant>>> = Arc::default();
@@ -248,6 +250,7 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
         metrics: Some(metrics),
         _api: api,
         barrier,
+        live: live_board,
     })
 }
 
