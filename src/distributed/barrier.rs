@@ -149,7 +149,7 @@ pub struct Meeting<'a> {
 pub fn wait_for_all(
     rt: &tokio::runtime::Handle,
     m: &Meeting<'_>,
-    aborted: &(dyn Fn() -> bool + Sync),
+    aborted: &dyn Fn() -> bool,
 ) -> Result<(), String> {
     let started = Instant::now();
     let deadline = started + m.timeout;
