@@ -103,7 +103,9 @@ def table(title, targets, kind):
 # ------------------------------------------------------------------------------- Timestream
 TS = "grafana-timestream-datasource"
 SRC = '"$database"."$table"'
-RUN = "test_run_id IN (${test_run:sqlstring})"
+# Runs by test_run_id; instances (k6-operator's `--tag instance_id=N`, else rk6's
+# `<hostname>-<pid>`) by instance_id, so N instances writing one table can be told apart.
+RUN = "test_run_id IN (${test_run:sqlstring}) AND instance_id IN (${instance:sqlstring})"
 
 
 def ts_target(ref, sql):
@@ -140,6 +142,22 @@ FROM {SRC}
 WHERE $__timeFilter AND measure_name = 'http_reqs' AND {RUN}
 GROUP BY BIN(time, $__interval_ms ms), status
 ORDER BY time""")], TS, "reqps", stack=True), 16, 8)
+    L.row("Instances")
+    L.add(timeseries("Requests per second by instance", [ts_target("A", f"""SELECT BIN(time, $__interval_ms ms) AS time, instance_id,
+  SUM(measure_value::double) / ($__interval_ms / 1000.0) AS "requests/s"
+FROM {SRC}
+WHERE $__timeFilter AND measure_name = 'http_reqs' AND {RUN}
+GROUP BY BIN(time, $__interval_ms ms), instance_id
+ORDER BY time""")], TS, "reqps", stack=True,
+                     description="Stacked: the whole test's rate, and each instance's share."), 12, 8)
+    L.add(timeseries("p(95) http_req_duration by instance", [ts_target("A", f"""SELECT BIN(time, $__interval_ms ms) AS time, instance_id,
+  APPROX_PERCENTILE(measure_value::double, 0.95) AS "p(95)"
+FROM {SRC}
+WHERE $__timeFilter AND measure_name = 'http_req_duration' AND {RUN}
+GROUP BY BIN(time, $__interval_ms ms), instance_id
+ORDER BY time""")], TS, "ms", thresholds=500,
+                     description="One instance far from the others points at that instance (its machine, "
+                                 "region or network), not at the target."), 12, 8)
     L.row("Thresholds and checks")
     L.add(stat("p(95) http_req_duration", [ts_target("A", f"""SELECT APPROX_PERCENTILE(measure_value::double, 0.95) AS "p(95)"
 FROM {SRC}
@@ -191,6 +209,10 @@ ORDER BY time""")], TS, "ms"), 24, 8)
          "multi": True, "includeAll": True, "current": {},
          "query": {"refId": "test_run", "rawQuery": f"""SELECT DISTINCT test_run_id FROM {SRC} WHERE $__timeFilter AND measure_name = 'vus' ORDER BY test_run_id"""},
          "definition": "distinct test_run_id", "hide": 0},
+        {"name": "instance", "label": "Instance", "type": "query", "datasource": ds(TS), "refresh": 2,
+         "multi": True, "includeAll": True, "current": {},
+         "query": {"refId": "instance", "rawQuery": f"""SELECT DISTINCT instance_id FROM {SRC} WHERE $__timeFilter AND measure_name = 'vus' AND test_run_id IN (${{test_run:sqlstring}}) ORDER BY instance_id"""},
+         "definition": "distinct instance_id", "hide": 0},
         {"name": "metric", "label": "Trend metric", "type": "custom", "multi": True, "includeAll": False,
          "query": ",".join(TRENDS),
          "current": {"text": ["http_req_duration"], "value": ["http_req_duration"]},
@@ -212,33 +234,49 @@ def iq(ref, q, alias=None):
     return t
 
 
+# Instances by their `instance_id` tag (k6-operator's `--tag instance_id=N`; see
+# docs/distributed.md). "All" is `.*`, which also matches samples without the tag (a run
+# on one machine).
+IF_INSTANCE = '("instance_id" =~ /^$instance$/)'
+
+
 def influxdb():
     L = Layout()
     L.row("Overview")
-    L.add(timeseries("Virtual Users", [iq("A", 'SELECT max("value") FROM "vus" WHERE $timeFilter GROUP BY time($__interval) fill(none)', "vus")], IF), 6, 8)
-    L.add(timeseries("Requests per Second", [iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "http_reqs" WHERE $timeFilter GROUP BY time($__interval) fill(0)', "requests/s")], IF, "reqps"), 6, 8)
-    L.add(timeseries("Errors Per Second", [iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "http_req_failed" WHERE $timeFilter GROUP BY time($__interval) fill(0)', "failed requests/s")], IF, "reqps", thresholds=1), 6, 8)
-    L.add(timeseries("Checks Per Second", [iq("A", 'SELECT count("value") / ($__interval_ms / 1000) FROM "checks" WHERE $timeFilter GROUP BY time($__interval) fill(0)', "checks/s")], IF), 6, 8)
+    # Each instance's VUs, added up: N instances of one test run side by side.
+    L.add(timeseries("Virtual Users", [iq("A", 'SELECT sum("vus") FROM (SELECT max("value") AS "vus" FROM "vus" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval), "instance_id" fill(none)) WHERE $timeFilter GROUP BY time($__interval) fill(none)', "vus")], IF), 6, 8)
+    L.add(timeseries("Requests per Second", [iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "http_reqs" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(0)', "requests/s")], IF, "reqps"), 6, 8)
+    L.add(timeseries("Errors Per Second", [iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "http_req_failed" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(0)', "failed requests/s")], IF, "reqps", thresholds=1), 6, 8)
+    L.add(timeseries("Checks Per Second", [iq("A", 'SELECT count("value") / ($__interval_ms / 1000) FROM "checks" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(0)', "checks/s")], IF), 6, 8)
     L.add(timeseries("Data per Second", [
-        iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "data_received" WHERE $timeFilter GROUP BY time($__interval) fill(0)', "received"),
-        iq("B", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "data_sent" WHERE $timeFilter GROUP BY time($__interval) fill(0)', "sent")], IF, "Bps"), 8, 8)
-    L.add(timeseries("Iterations per Second", [iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "iterations" WHERE $timeFilter GROUP BY time($__interval) fill(0)', "iterations/s")], IF), 8, 8)
-    L.add(timeseries("Requests per Second by status", [iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "http_reqs" WHERE $timeFilter GROUP BY time($__interval), "status" fill(none)', "$tag_status")], IF, "reqps", stack=True), 8, 8)
+        iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "data_received" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(0)', "received"),
+        iq("B", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "data_sent" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(0)', "sent")], IF, "Bps"), 8, 8)
+    L.add(timeseries("Iterations per Second", [iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "iterations" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(0)', "iterations/s")], IF), 8, 8)
+    L.add(timeseries("Requests per Second by status", [iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "http_reqs" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval), "status" fill(none)', "$tag_status")], IF, "reqps", stack=True), 8, 8)
+    L.row("Instances")
+    L.add(timeseries("Requests per Second by instance", [iq("A", 'SELECT sum("value") / ($__interval_ms / 1000) FROM "http_reqs" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval), "instance_id" fill(0)', "$tag_instance_id")], IF, "reqps", stack=True,
+                     description="Stacked: the whole test's rate, and each instance's share."), 12, 8)
+    L.add(timeseries("p(95) http_req_duration by instance", [iq("A", 'SELECT percentile("value", 95) FROM "http_req_duration" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval), "instance_id" fill(none)', "$tag_instance_id")], IF, "ms", thresholds=500,
+                     description="One instance far from the others points at that instance, not at the target."), 12, 8)
     L.row("Thresholds and checks")
-    L.add(stat("p(95) http_req_duration", [iq("A", 'SELECT percentile("value", 95) FROM "http_req_duration" WHERE $timeFilter')], IF, "ms", 500), 8, 6)
-    L.add(stat("http_req_failed rate", [iq("A", 'SELECT mean("value") FROM "http_req_failed" WHERE $timeFilter')], IF, "percentunit", 0.01), 8, 6)
-    L.add(stat("checks rate", [iq("A", 'SELECT mean("value") FROM "checks" WHERE $timeFilter')], IF, "percentunit", 0.99), 8, 6)
-    L.add(table("Checks", [dict(iq("A", 'SELECT sum("value") AS "passes", count("value") - sum("value") AS "fails", mean("value") AS "rate" FROM "checks" WHERE $timeFilter GROUP BY "check"'), resultFormat="table")], IF), 24, 8)
+    L.add(stat("p(95) http_req_duration", [iq("A", 'SELECT percentile("value", 95) FROM "http_req_duration" WHERE $timeFilter AND ' + IF_INSTANCE + '')], IF, "ms", 500), 8, 6)
+    L.add(stat("http_req_failed rate", [iq("A", 'SELECT mean("value") FROM "http_req_failed" WHERE $timeFilter AND ' + IF_INSTANCE + '')], IF, "percentunit", 0.01), 8, 6)
+    L.add(stat("checks rate", [iq("A", 'SELECT mean("value") FROM "checks" WHERE $timeFilter AND ' + IF_INSTANCE + '')], IF, "percentunit", 0.99), 8, 6)
+    L.add(table("Checks", [dict(iq("A", 'SELECT sum("value") AS "passes", count("value") - sum("value") AS "fails", mean("value") AS "rate" FROM "checks" WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY "check"'), resultFormat="table")], IF), 24, 8)
     L.row("$Measurement")
     L.add(dict(timeseries("$Measurement", [
-        iq("A", 'SELECT mean("value") FROM /^$Measurement$/ WHERE $timeFilter GROUP BY time($__interval) fill(none)', "mean"),
-        iq("B", 'SELECT max("value") FROM /^$Measurement$/ WHERE $timeFilter GROUP BY time($__interval) fill(none)', "max"),
-        iq("C", 'SELECT percentile("value", 90) FROM /^$Measurement$/ WHERE $timeFilter GROUP BY time($__interval) fill(none)', "p90"),
-        iq("D", 'SELECT percentile("value", 95) FROM /^$Measurement$/ WHERE $timeFilter GROUP BY time($__interval) fill(none)', "p95"),
-        iq("E", 'SELECT min("value") FROM /^$Measurement$/ WHERE $timeFilter GROUP BY time($__interval) fill(none)', "min")],
+        iq("A", 'SELECT mean("value") FROM /^$Measurement$/ WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(none)', "mean"),
+        iq("B", 'SELECT max("value") FROM /^$Measurement$/ WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(none)', "max"),
+        iq("C", 'SELECT percentile("value", 90) FROM /^$Measurement$/ WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(none)', "p90"),
+        iq("D", 'SELECT percentile("value", 95) FROM /^$Measurement$/ WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(none)', "p95"),
+        iq("E", 'SELECT min("value") FROM /^$Measurement$/ WHERE $timeFilter AND ' + IF_INSTANCE + ' GROUP BY time($__interval) fill(none)', "min")],
         IF, "ms", thresholds=500), repeat="Measurement", repeatDirection="h", maxPerRow=2), 12, 8)
     variables = [
         {"name": "datasource", "label": "Data source", "type": "datasource", "query": IF, "current": {}, "hide": 0},
+        {"name": "instance", "label": "Instance", "type": "query", "datasource": ds(IF), "refresh": 2,
+         "multi": True, "includeAll": True, "allValue": ".*", "current": {},
+         "query": 'SHOW TAG VALUES FROM "vus" WITH KEY = "instance_id"',
+         "definition": "instance_id tag values", "hide": 0},
         {"name": "Measurement", "label": "Trend metric", "type": "custom", "multi": True, "includeAll": True,
          "query": ",".join(TRENDS),
          "current": {"text": ["http_req_duration"], "value": ["http_req_duration"]},
@@ -252,9 +290,10 @@ def influxdb():
 
 # ------------------------------------------------------------------------------- TimescaleDB
 PG = "grafana-postgresql-datasource"
-# xk6-output-timescaledb's test id convention (`--tag testid=...`) and an optional `instance` tag.
+# xk6-output-timescaledb's test id convention (`--tag testid=...`) and the `instance_id` tag
+# k6-operator gives each runner (`--tag instance_id=N`; docs/distributed.md).
 PG_RUN = ("(CASE WHEN $testid != '<all>' THEN tags->>'testid' = $testid ELSE true END)"
-          " AND (CASE WHEN $instance != '<all>' THEN tags->>'instance' = $instance ELSE true END)")
+          " AND (CASE WHEN $instance != '<all>' THEN tags->>'instance_id' = $instance ELSE true END)")
 
 
 def pg_target(ref, sql, fmt="time_series"):
@@ -325,7 +364,7 @@ GROUP BY 1 ORDER BY 1""")], PG, "ms", thresholds=500), repeat="metric", repeatDi
     variables = [
         {"name": "datasource", "label": "Data source", "type": "datasource", "query": PG, "current": {}, "hide": 0},
         tag_var("testid", "Test ID", "testid"),
-        tag_var("instance", "Instance", "instance"),
+        tag_var("instance", "Instance", "instance_id"),
         {"name": "metric", "label": "Trend metric", "type": "custom", "multi": True, "includeAll": False,
          "query": ",".join(TRENDS),
          "current": {"text": ["http_req_duration"], "value": ["http_req_duration"]},
@@ -428,7 +467,8 @@ GROUP BY time ORDER BY time""")], CH, "ms", thresholds=500), repeat="metric", re
 
 # ------------------------------------------------------------------------------- Prometheus
 PR = "prometheus"
-PR_SEL = 'testid=~"$testid", instance=~"$instance"'
+# Runs by the `testid` tag, instances by k6-operator's `instance_id` tag (docs/distributed.md).
+PR_SEL = 'testid=~"$testid", instance_id=~"$instance"'
 
 
 def pq(ref, expr, legend=""):
@@ -458,15 +498,15 @@ def prometheus():
         pq("A", f'histogram_quantile(0.99, sum(rate(k6_http_req_duration_seconds{{{PR_SEL}}}[$__rate_interval])))', "p(99)"),
         pq("B", f'histogram_quantile(0.95, sum(rate(k6_http_req_duration_seconds{{{PR_SEL}}}[$__rate_interval])))', "p(95)")],
         PR, "s", description="With K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true."), 12, 8)
-    label_var = lambda name, label: {
+    label_var = lambda name, label, key=None: {
         "name": name, "label": label, "type": "query", "datasource": ds(PR), "refresh": 2,
         "multi": True, "includeAll": True, "allValue": ".*", "current": {},
-        "query": {"query": f"label_values(k6_vus, {name})", "refId": name},
-        "definition": f"label_values(k6_vus, {name})", "hide": 0}
+        "query": {"query": f"label_values(k6_vus, {key or name})", "refId": name},
+        "definition": f"label_values(k6_vus, {key or name})", "hide": 0}
     variables = [
         {"name": "datasource", "label": "Data source", "type": "datasource", "query": PR, "current": {}, "hide": 0},
         label_var("testid", "Test ID"),
-        label_var("instance", "Instance"),
+        label_var("instance", "Instance", "instance_id"),
         {"name": "quantile_stat", "label": "Trend stat", "type": "custom", "multi": False, "includeAll": False,
          "query": "p99,p95,p90,avg,med,min,max",
          "current": {"text": "p99", "value": "p99"},
@@ -475,7 +515,7 @@ def prometheus():
     ]
     return dashboard("rk6-prometheus", "rk6 load test (Prometheus remote write)",
                      "k6's experimental-prometheus-rw series (k6_http_reqs_total, k6_http_req_duration_p99, ...) as "
-                     "written by rk6 and k6; runs are told apart by the `testid` tag, instances by an `instance` tag.",
+                     "written by rk6 and k6; runs are told apart by the `testid` tag, instances by the `instance_id` tag.",
                      L.panels, variables, ["rk6", "k6", "prometheus"])
 
 

@@ -3,6 +3,7 @@ pub mod alloc;
 pub mod api;
 pub mod archive;
 pub mod compare;
+pub mod distributed;
 pub mod executor;
 pub mod go_strconv;
 pub mod grpc;

@@ -32,6 +32,9 @@ enum Command {
     Inspect(InspectArgs),
     /// Write the script, its modules and the files it opens to a test archive (k6's format).
     Archive(ArchiveArgs),
+    /// Add up the metrics snapshots of a split test's instances (`rk6 run --snapshot-out`)
+    /// into the whole test's summary and thresholds.
+    Merge(MergeArgs),
     /// Print the version.
     Version,
     /// Serve the embedded httpbin-style test target on 127.0.0.1.
@@ -161,6 +164,31 @@ struct ArchiveArgs {
 }
 
 #[derive(Args, Clone)]
+struct MergeArgs {
+    /// Every instance's snapshot (their segments must cover the whole test once).
+    #[arg(required = true)]
+    snapshots: Vec<PathBuf>,
+    /// Write k6's legacy JSON summary of the whole test to this file.
+    #[arg(long)]
+    summary_export: Option<PathBuf>,
+    /// Summary mode: compact (default) or legacy.
+    #[arg(long, default_value = "compact")]
+    summary_mode: String,
+    /// Do not print the summary (nor write --summary-export).
+    #[arg(long)]
+    no_summary: bool,
+    /// Disable colors.
+    #[arg(long)]
+    no_color: bool,
+    /// The test's script (or archive): its handleSummary() runs once, on the whole test.
+    #[arg(long)]
+    script: Option<PathBuf>,
+    /// Script environment variable K=V for --script (repeatable); shows up in __ENV.
+    #[arg(short = 'e', long = "env")]
+    env: Vec<String>,
+}
+
+#[derive(Args, Clone)]
 struct RunArgs {
     /// The script to run.
     script: PathBuf,
@@ -190,6 +218,21 @@ struct RunArgs {
     /// Write k6's legacy JSON summary to this file.
     #[arg(long)]
     summary_export: Option<PathBuf>,
+    /// Write this instance's metrics snapshot to this file at the end, for `rk6 merge`
+    /// (env K6_SNAPSHOT_OUT).
+    #[arg(long)]
+    snapshot_out: Option<PathBuf>,
+    /// Start at this RFC 3339 time (e.g. 2026-12-06T10:00:00Z) once the VUs are initialised,
+    /// so that instances of a split test start together (env K6_START_AT).
+    #[arg(long)]
+    start_at: Option<String>,
+    /// Start together with the other instances of a split test: the REST API (host:port) of
+    /// the instance whose segment starts at 0, which keeps the barrier (env K6_COORDINATOR).
+    #[arg(long)]
+    coordinator: Option<String>,
+    /// How long to wait at the barrier for every instance, e.g. 10m (env K6_COORDINATOR_TIMEOUT).
+    #[arg(long)]
+    coordinator_timeout: Option<String>,
     /// Trend statistics in the summary, e.g. "avg,p(99),max".
     #[arg(long)]
     summary_trend_stats: Option<String>,
@@ -610,6 +653,32 @@ fn build_request(a: &RunArgs, include_env_by_default: bool) -> Result<RunRequest
         verbose: a.verbose,
         no_color: a.no_color || env.contains_key("NO_COLOR"),
         linger: a.linger || std::env::var("K6_LINGER").is_ok_and(|v| v == "true" || v == "1"),
+        snapshot_out: a
+            .snapshot_out
+            .clone()
+            .or_else(|| env.get("K6_SNAPSHOT_OUT").map(PathBuf::from)),
+        start_at: a
+            .start_at
+            .as_deref()
+            .or(env.get("K6_START_AT").map(String::as_str))
+            .map(rk6::distributed::start::parse_start_at)
+            .transpose()
+            .map_err(flag)?,
+        coordinator: a
+            .coordinator
+            .clone()
+            .or_else(|| env.get("K6_COORDINATOR").cloned())
+            .filter(|c| !c.trim().is_empty()),
+        coordinator_timeout: match a
+            .coordinator_timeout
+            .as_deref()
+            .or(env.get("K6_COORDINATOR_TIMEOUT").map(String::as_str))
+        {
+            None => rk6::distributed::barrier::DEFAULT_TIMEOUT,
+            Some(t) => rk6::options::duration::parse_duration(t)
+                .map_err(|e| format!("invalid --coordinator-timeout {t:?}: {e}"))
+                .map_err(flag)?,
+        },
         env,
         archive: None,
         save_as,
@@ -700,6 +769,24 @@ fn raise_open_files_limit() {
     }
 }
 
+/// `rk6 merge --script FILE [-e K=V]...`: the request a `rk6 run FILE` with those flags (and
+/// the same environment) would make, to load the script for its `handleSummary()`.
+fn merge_script(a: &MergeArgs) -> Result<Option<RunRequest>, (i32, String)> {
+    let Some(script) = &a.script else {
+        return Ok(None);
+    };
+    let mut argv = vec!["rk6".to_string(), "run".to_string(), "--quiet".to_string()];
+    for e in &a.env {
+        argv.push(format!("--env={e}"));
+    }
+    argv.push(script.display().to_string());
+    let cli = Cli::try_parse_from(argv).map_err(|e| (exit::GENERIC_ERROR, e.to_string()))?;
+    match cli.command {
+        Command::Run(run) => build_request(&run, true).map(Some),
+        _ => Ok(None),
+    }
+}
+
 fn main() {
     raise_open_files_limit();
     // k6 exits 255 on a bad flag (cobra's error), not clap's 2; help and version print
@@ -732,6 +819,20 @@ fn main() {
                     255
                 }
             },
+            Err((code, msg)) => {
+                rk6::js::console::error(&msg);
+                code
+            }
+        },
+        Command::Merge(a) => match merge_script(&a) {
+            Ok(script) => rk6::distributed::merge::merge(rk6::distributed::merge::MergeRequest {
+                snapshots: a.snapshots,
+                summary_export: a.summary_export,
+                summary_mode: a.summary_mode,
+                no_summary: a.no_summary,
+                no_color: a.no_color || std::env::var_os("NO_COLOR").is_some(),
+                script,
+            }),
             Err((code, msg)) => {
                 rk6::js::console::error(&msg);
                 code

@@ -22,9 +22,11 @@ use crate::js::console;
 use crate::js::vu::ScriptError;
 use crate::options::Layer;
 
+pub use exit_code::completed_test_code;
 pub use script_options::consolidate;
 use script_options::read_script_options;
 use shared::system_env;
+pub use summary::write_summary_files;
 
 /// k6's exit codes.
 pub mod exit {
@@ -73,6 +75,15 @@ pub struct RunRequest {
     pub archive: Option<Arc<crate::archive::Archive>>,
     /// `--run-name`: save the run for `rk6 compare` and `rk6 report`.
     pub save_as: Option<crate::run_record::SaveAs>,
+    /// `--snapshot-out`: where to write this instance's mergeable metrics snapshot.
+    pub snapshot_out: Option<PathBuf>,
+    /// `--start-at`: the wall-clock moment to start at, once the VUs are initialised.
+    pub start_at: Option<std::time::SystemTime>,
+    /// `--coordinator`: the REST API (`host:port`) of the instance that keeps the start
+    /// barrier of a split test (the one whose segment starts at 0).
+    pub coordinator: Option<String>,
+    /// `--coordinator-timeout`: how long to wait for every instance to be ready.
+    pub coordinator_timeout: std::time::Duration,
 }
 
 impl RunRequest {
@@ -201,12 +212,26 @@ fn run_inner(req: &RunRequest) -> Result<i32, RunError> {
     }
     let rt = tokio_runtime()?;
     let mut run = init::prepare(req, &rt)?;
-    let test_start = execute::start_clock(&run);
+    let test_start = match execute::start_clock(req, &rt, &run) {
+        Ok(t) => t,
+        Err(code) => return Ok(code),
+    };
     let mut outcome = setup::run(&run);
     execute::run_scenarios(&mut run, &mut outcome);
     teardown::run(&run, &mut outcome);
     let mut ended = execute::end(&mut run, test_start);
     let verdict = summary::report(req, &mut run, &outcome, &mut ended)?;
+    if let Some(board) = &run.live {
+        // Every other instance hears of a whole-test abort before this one's API goes.
+        let others = run
+            .options
+            .execution_tuple
+            .sequence()
+            .0
+            .len()
+            .saturating_sub(1);
+        board.wait_until_told(others, std::time::Duration::from_secs(10));
+    }
     if req.linger && ended.aborted_by.is_none() {
         linger(&rt);
     }
@@ -332,6 +357,60 @@ pub fn inspect(
     } else {
         options.inspect_json()
     })
+}
+
+/// `rk6 merge --script`: runs the script's `handleSummary()` once, on `data` (the merged
+/// whole test's summary data), in a VU initialised as a run's VU 0 is. `Ok(None)`: nothing
+/// handled it (the script exports no `handleSummary`, it returned nothing, or it threw,
+/// which is logged as in a run), so the text summary stands.
+pub fn handle_summary_only(
+    req: RunRequest,
+    data: serde_json::Value,
+) -> Result<Option<crate::js::vu::SummaryFiles>, RunError> {
+    let req = req.open_archive()?;
+    if req.archive.is_none() {
+        check_script_file(&req.script)?;
+    }
+    let rt = tokio_runtime()?;
+    let preload = read_script_options(&req, rt.handle().clone())?;
+    let options = Arc::new(consolidate(&req, preload.options)?);
+    let (samples, _samples_rx) = crossbeam_channel::unbounded();
+    let (abort_tx, _abort_rx) = crossbeam_channel::unbounded();
+    let shared = shared::make_shared(
+        &req,
+        options.clone(),
+        Arc::new(crate::metrics::registry::Registry::new(
+            crate::metrics::registry::ThresholdIndex::default(),
+        )),
+        samples,
+        abort_tx,
+        rt.handle().clone(),
+        preload.files,
+        preload.sources,
+    )?;
+    *shared.shared_arrays.lock() = preload.shared_arrays;
+    let (lifecycle, _) = lifecycle_vu::LifecycleVu::start(shared).map_err(RunError::script)?;
+    if lifecycle.exports(vec!["handleSummary".into()]).0.is_empty() {
+        return Ok(None);
+    }
+    match lifecycle.handle_summary(data, options.handle_summary_timeout) {
+        Ok(files) => Ok(files),
+        Err(None) => {
+            console::error(&format!(
+                "handleSummary() execution timed out after {} seconds",
+                options.handle_summary_timeout.as_secs_f64()
+            ));
+            Ok(None)
+        }
+        Err(Some(e)) => {
+            console::log(
+                console::Level::Error,
+                &e.message,
+                &[("hint", "script exception")],
+            );
+            Ok(None)
+        }
+    }
 }
 
 fn tokio_runtime() -> Result<tokio::runtime::Runtime, RunError> {

@@ -68,7 +68,7 @@ for doc in yaml.safe_load_all(open(sys.argv[1])):
     if doc["kind"] == "Job":
         spec = doc["spec"]
         c = spec["template"]["spec"]["containers"][0]
-        env = {e["name"]: e["value"] for e in c.get("env", [])}
+        env = {e["name"]: e.get("value") for e in c.get("env", [])}
         print(json.dumps({"command": c["command"], "instances": env["INSTANCES"],
                           "completions": spec["completions"], "mode": spec["completionMode"]}))
 "#;
@@ -155,6 +155,11 @@ fn indexed_job_gives_each_pod_the_segment_k6_operator_would() {
         );
         assert!(
             args.contains(&format!("instance_id={}", index + 1)),
+            "{args:?}"
+        );
+        // Pod 0 (the headless Service's rk6-test-0) keeps the start barrier.
+        assert!(
+            args.contains(&"--coordinator=rk6-test-0.rk6-test:6565".to_string()),
             "{args:?}"
         );
         assert_eq!(args.last().map(String::as_str), Some("/test/test.js"));

@@ -371,3 +371,34 @@ fn variable_ref_parser() {
         vec!["a", "b"]
     );
 }
+
+/// N instances of one split test write into one table / database (docs/distributed.md):
+/// every dashboard has an `instance` variable, and every query on the samples filters by it,
+/// so one instance can be looked at alone and "All" adds them up.
+#[test]
+fn every_sample_query_filters_by_instance() {
+    for (name, d) in dashboards() {
+        let defined = d["templating"]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["name"] == "instance");
+        assert!(defined, "{name}: no instance variable");
+        for p in panels(&d) {
+            for t in p["targets"].as_array().into_iter().flatten() {
+                for key in ["rawQuery", "query", "rawSql", "expr"] {
+                    let Some(q) = t[key].as_str() else { continue };
+                    // The thresholds tables (TimescaleDB, ClickHouse) have no instance tag.
+                    if q.contains("FROM thresholds") || q.contains(".\"thresholds\"") {
+                        continue;
+                    }
+                    assert!(
+                        q.contains("$instance") || q.contains("${instance"),
+                        "{name}: panel {:?} does not filter by instance: {q}",
+                        p["title"]
+                    );
+                }
+            }
+        }
+    }
+}

@@ -52,14 +52,6 @@ impl Drop for Runner {
     }
 }
 
-/// k6-operator's `--execution-segment-sequence` for N runners (`pkg/segmentation`).
-fn sequence(n: usize) -> String {
-    let mut points = vec!["0".to_string()];
-    points.extend((1..n).map(|j| format!("{j}/{n}")));
-    points.push("1".to_string());
-    points.join(",")
-}
-
 fn start_runner(ws: &Workspace, script: &std::path::Path, i: usize, n: usize) -> Runner {
     let api = format!("127.0.0.1:{}", free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_rk6"))
@@ -68,7 +60,7 @@ fn start_runner(ws: &Workspace, script: &std::path::Path, i: usize, n: usize) ->
             "run".to_string(),
             "--quiet".to_string(),
             format!("--execution-segment={}/{n}:{i}/{n}", i - 1),
-            format!("--execution-segment-sequence={}", sequence(n)),
+            format!("--execution-segment-sequence={}", operator_sequence(n)),
             // spec.arguments
             "--log-format=raw".to_string(),
             script.display().to_string(),

@@ -39,6 +39,8 @@ struct FakeState {
     rejected: AtomicU64,
     problems: Mutex<Vec<String>>,
     keys: Mutex<Vec<String>>,
+    /// Every record accepted, its dimensions with the call's common ones.
+    records: Mutex<Vec<(String, HashMap<String, String>)>>,
 }
 
 fn error_body(kind: &str, msg: &str) -> String {
@@ -89,6 +91,30 @@ fn fake_timestream(mode: Mode) -> (TestServer, Arc<FakeState>) {
             let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
             let records = body["Records"].as_array().cloned().unwrap_or_default();
             let total: u64 = records.iter().map(samples_in).sum();
+            let dims = |v: &serde_json::Value| -> HashMap<String, String> {
+                v["Dimensions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|d| {
+                        (
+                            d["Name"].as_str().unwrap_or_default().to_string(),
+                            d["Value"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect()
+            };
+            let common = dims(&body["CommonAttributes"]);
+            st.records.lock().extend(records.iter().map(|r| {
+                let mut d = common.clone();
+                d.extend(dims(r));
+                let measure = r["MeasureName"]
+                    .as_str()
+                    .or(body["CommonAttributes"]["MeasureName"].as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                (measure, d)
+            }));
             let ok = |st: &FakeState, ingested: u64| {
                 st.ingested.fetch_add(ingested, Ordering::SeqCst);
                 Resp::json(
@@ -726,5 +752,79 @@ export default function () { for (let i = 0; i < 10; i++) c.add(1, { i: String(i
     assert!(r.stderr.contains(&line), "want {line:?} in: {}", r.stderr);
     let records = moto_records(&moto, "burstdb", "samples");
     assert_eq!(per_measure(&records), json_counts);
+    assert_eq!(*st.problems.lock(), Vec::<String>::new());
+}
+
+/// N instances of one split test, as k6-operator runs them (`--tag instance_id=<i>
+/// --tag testrun_name=<name>`), write one run into one table: every record carries the
+/// run's name as `test_run_id` and its instance as `instance_id`, so the Grafana dashboard
+/// (`grafana/dashboards/rk6-timestream.json`, variable `instance`) shows the whole test
+/// and each instance.
+#[test]
+fn split_test_instances_write_one_run() {
+    let (server, st) = fake_timestream(Mode::Ok);
+    let env = env_for(&server.url(), &[]);
+    let ws = common::Workspace::new();
+    ws.write(
+        "script.js",
+        "export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 3, iterations: 9 } } };\nexport default function () {}\n",
+    );
+    let children: Vec<Child> = (1..=3)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_rk6"))
+                .current_dir(ws.dir.path())
+                .args([
+                    "run".to_string(),
+                    "--quiet".to_string(),
+                    format!("--execution-segment={}/3:{i}/3", i - 1),
+                    "--execution-segment-sequence=0,1/3,2/3,1".to_string(),
+                    "--out=timestream=rk6db.tbl".to_string(),
+                    "--address=".to_string(),
+                    "script.js".to_string(),
+                    "--tag".to_string(),
+                    format!("instance_id={i}"),
+                    "--tag".to_string(),
+                    "testrun_name=checkout-split".to_string(),
+                    "--tag".to_string(),
+                    format!("region=region-{}", i % 2),
+                ])
+                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("rk6 starts")
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().expect("rk6 ends");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let records = st.records.lock();
+    assert!(!records.is_empty());
+    let mut iterations: HashMap<String, u64> = HashMap::new();
+    for (measure, dims) in records.iter() {
+        assert_eq!(
+            dims.get("test_run_id").map(String::as_str),
+            Some("checkout-split"),
+            "{measure} {dims:?}"
+        );
+        let instance = dims.get("instance_id").expect("an instance_id dimension");
+        let i: u32 = instance.parse().expect("k6-operator's instance number");
+        assert_eq!(
+            dims.get("region").map(String::as_str),
+            Some(format!("region-{}", i % 2).as_str())
+        );
+        if measure == "iterations" {
+            *iterations.entry(instance.clone()).or_default() += 1;
+        }
+    }
+    // Each third ran 3 of the 9 iterations; together, the whole test.
+    let want: HashMap<String, u64> = (1..=3).map(|i| (i.to_string(), 3)).collect();
+    assert_eq!(iterations, want);
     assert_eq!(*st.problems.lock(), Vec::<String>::new());
 }

@@ -37,6 +37,10 @@ pub struct ApiState {
     pub metrics: Sender<MetricsQuery>,
     /// `setup()`'s result once it ran (`GET /v1/setup`).
     pub setup_data: Arc<parking_lot::Mutex<Option<Value>>>,
+    /// The start barrier, on the instance that coordinates a split test (`--coordinator`).
+    pub barrier: Option<Arc<crate::distributed::barrier::Barrier>>,
+    /// The whole test's live aggregates, on the coordinator when `abortOnFail` is used.
+    pub live: Option<Arc<crate::distributed::live::LiveBoard>>,
 }
 
 /// The running server; dropping it stops accepting connections.
@@ -217,6 +221,40 @@ async fn handle(req: Request<Incoming>, state: Arc<ApiState>) -> Response<Full<B
                     );
                     r
                 }
+            }
+        }
+        (Method::POST, crate::distributed::barrier::PATH) => {
+            let Some(barrier) = state.barrier.clone() else {
+                return api_error(
+                    404,
+                    "Not Found",
+                    "this instance does not coordinate a split test (--coordinator)",
+                );
+            };
+            let body = match req.into_body().collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(e) => return api_error(400, "Couldn't read request", &e.to_string()),
+            };
+            match crate::distributed::barrier::serve(&barrier, &body).await {
+                Ok(answer) => json_response(StatusCode::OK, &json!(answer)),
+                Err(e) => api_error(409, "Barrier error", &e),
+            }
+        }
+        (Method::POST, crate::distributed::live::PATH) => {
+            let Some(board) = state.live.clone() else {
+                return api_error(
+                    404,
+                    "Not Found",
+                    "this instance does not judge the thresholds of a split test (--coordinator)",
+                );
+            };
+            let body = match req.into_body().collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(e) => return api_error(400, "Couldn't read request", &e.to_string()),
+            };
+            match serde_json::from_slice::<crate::distributed::live::Report>(&body) {
+                Ok(report) => json_response(StatusCode::OK, &json!(board.report(report))),
+                Err(e) => api_error(400, "Couldn't parse request", &e.to_string()),
             }
         }
         (Method::GET, "/v1/setup") => {

@@ -8,6 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+mod snapshot;
+pub use snapshot::EngineState;
+
 use super::groups::{AggregateNode, GroupAggregates, GroupTree, OrderedChecks};
 use super::registry::{Registry, SubmetricDef};
 use super::sample::{Metric, MetricRef, MetricType, SampleBatch};

@@ -77,6 +77,23 @@ pub struct OrderedChecks {
 impl OrderedChecks {
     #[inline]
     pub fn record(&mut self, name: &str, passed: bool) {
+        let c = self.entry(name);
+        if passed {
+            c.passes += 1;
+        } else {
+            c.fails += 1;
+        }
+    }
+
+    /// Adds another instance's counts of a check (`rk6 merge`), keeping first-seen order.
+    pub fn add_counts(&mut self, name: &str, passes: u64, fails: u64) {
+        let c = self.entry(name);
+        c.passes += passes;
+        c.fails += fails;
+    }
+
+    #[inline]
+    fn entry(&mut self, name: &str) -> &mut CheckCount {
         let i = match self.index.get(name) {
             Some(&i) => i,
             None => {
@@ -88,12 +105,7 @@ impl OrderedChecks {
                 self.list.len() - 1
             }
         };
-        let c = &mut self.list[i];
-        if passed {
-            c.passes += 1;
-        } else {
-            c.fails += 1;
-        }
+        &mut self.list[i]
     }
 }
 
@@ -157,6 +169,24 @@ impl GroupTree {
 
     #[inline]
     pub fn record_check(&mut self, group_path: &str, name: &str, passed: bool) {
+        let c = self.check(group_path, name);
+        if passed {
+            c.passes += 1;
+        } else {
+            c.fails += 1;
+        }
+    }
+
+    /// Adds another instance's counts of a check (`rk6 merge`), as that many samples would.
+    pub fn add_check_counts(&mut self, group_path: &str, name: &str, passes: u64, fails: u64) {
+        let c = self.check(group_path, name);
+        c.passes += passes;
+        c.fails += fails;
+    }
+
+    /// A check of a group, both created on first sight.
+    #[inline]
+    fn check(&mut self, group_path: &str, name: &str) -> &mut CheckNode {
         let g = self.group(group_path);
         let node = &mut self.nodes[g];
         let i = match node.check_index.get(name) {
@@ -174,12 +204,7 @@ impl GroupTree {
                 node.checks.len() - 1
             }
         };
-        let c = &mut node.checks[i];
-        if passed {
-            c.passes += 1;
-        } else {
-            c.fails += 1;
-        }
+        &mut node.checks[i]
     }
 }
 

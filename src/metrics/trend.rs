@@ -191,6 +191,139 @@ impl TrendDigest {
     }
 }
 
+/// A digest as a snapshot carries it between instances (`rk6 run --snapshot-out`): the exact
+/// values while there are few, else the histograms' recorded buckets (each bucket's highest
+/// equivalent value and its count, which land in the same bucket again when read back).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct TrendState {
+    count: u64,
+    sum: f64,
+    min: f64,
+    max: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    exact: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    folded: Option<FoldedState>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct FoldedState {
+    scale: f64,
+    pos: Vec<(u64, u64)>,
+    neg: Vec<(u64, u64)>,
+    low_nonfinite: u64,
+    high_nonfinite: u64,
+}
+
+impl TrendDigest {
+    pub fn to_state(&self) -> TrendState {
+        TrendState {
+            count: self.count,
+            sum: self.sum,
+            min: self.min,
+            max: self.max,
+            exact: self.exact.clone(),
+            folded: self.hist.as_ref().map(|h| FoldedState {
+                scale: h.scale,
+                pos: buckets(&h.pos),
+                neg: buckets(&h.neg),
+                low_nonfinite: h.low_nonfinite,
+                high_nonfinite: h.high_nonfinite,
+            }),
+        }
+    }
+
+    pub fn from_state(state: &TrendState) -> Result<TrendDigest, String> {
+        let hist = match &state.folded {
+            None => None,
+            Some(f) => {
+                if !(f.scale.is_finite() && f.scale > 0.0) {
+                    return Err(format!("trend histogram scale {} is not valid", f.scale));
+                }
+                let mut folded = Folded {
+                    scale: f.scale,
+                    pos: new_histogram(),
+                    neg: new_histogram(),
+                    low_nonfinite: f.low_nonfinite,
+                    high_nonfinite: f.high_nonfinite,
+                };
+                for (hist, list) in [(&mut folded.pos, &f.pos), (&mut folded.neg, &f.neg)] {
+                    for &(value, n) in list {
+                        if hist.record_n(value, n).is_err() {
+                            hist.saturating_record_n(value, n);
+                        }
+                    }
+                }
+                Some(Box::new(folded))
+            }
+        };
+        let held = match &hist {
+            Some(h) => h.pos.len() + h.neg.len() + h.low_nonfinite + h.high_nonfinite,
+            None => state.exact.len() as u64,
+        };
+        if held != state.count {
+            return Err(format!(
+                "trend holds {held} values but counts {}",
+                state.count
+            ));
+        }
+        Ok(TrendDigest {
+            count: state.count,
+            sum: state.sum,
+            min: state.min,
+            max: state.max,
+            exact: state.exact.clone(),
+            sorted: false,
+            hist,
+        })
+    }
+
+    /// Adds every value of `other`, as if they had been added here: exact while the two
+    /// together stay within [`EXACT_CAP`]; past that both are folded into histograms. Buckets
+    /// of the same scale add up exactly (instances of one test normally pick the same
+    /// scale); a bucket of another scale is re-recorded at its median value, which stays
+    /// within the histograms' error bound.
+    pub fn merge(&mut self, other: &TrendDigest) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            self.min = other.min;
+            self.max = other.max;
+        } else {
+            self.min = self.min.min(other.min);
+            self.max = self.max.max(other.max);
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+        if self.hist.is_none() && other.hist.is_none() {
+            if self.exact.len() + other.exact.len() <= EXACT_CAP {
+                self.exact.extend_from_slice(&other.exact);
+                self.sorted = false;
+                return;
+            }
+            // Both sides' values choose the scale, as one digest fed all of them would.
+            self.exact.extend_from_slice(&other.exact);
+            self.fold();
+            return;
+        }
+        if self.hist.is_none() {
+            self.fold();
+        }
+        let Some(h) = &mut self.hist else { return };
+        match &other.hist {
+            None => other.exact.iter().for_each(|&v| h.record(v)),
+            Some(o) => h.absorb(o),
+        }
+    }
+}
+
+fn buckets(h: &Histogram<u64>) -> Vec<(u64, u64)> {
+    h.iter_recorded()
+        .map(|it| (it.value_iterated_to(), it.count_at_value()))
+        .collect()
+}
+
 /// Converts a fractional rank to a valid index, as Go's int() conversion does for in-range
 /// values; out-of-range percentiles (rejected by option validation) are clamped instead of
 /// panicking.
@@ -238,12 +371,17 @@ fn choose_scale(min_nonzero: f64, max_abs: f64) -> f64 {
 impl Folded {
     #[inline]
     fn record(&mut self, v: f64) {
+        self.record_n(v, 1);
+    }
+
+    #[inline]
+    fn record_n(&mut self, v: f64, n: u64) {
         if v.is_nan() || v == f64::NEG_INFINITY {
-            self.low_nonfinite += 1;
+            self.low_nonfinite += n;
             return;
         }
         if v == f64::INFINITY {
-            self.high_nonfinite += 1;
+            self.high_nonfinite += n;
             return;
         }
         let scaled = (v.abs() * self.scale).round();
@@ -257,8 +395,31 @@ impl Folded {
         } else {
             &mut self.pos
         };
-        if hist.record(scaled).is_err() {
-            hist.saturating_record(scaled);
+        if hist.record_n(scaled, n).is_err() {
+            hist.saturating_record_n(scaled, n);
+        }
+    }
+
+    /// Adds another digest's histograms (see [`TrendDigest::merge`]).
+    fn absorb(&mut self, other: &Folded) {
+        self.low_nonfinite += other.low_nonfinite;
+        self.high_nonfinite += other.high_nonfinite;
+        if other.scale == self.scale {
+            for (mine, theirs) in [(&mut self.pos, &other.pos), (&mut self.neg, &other.neg)] {
+                if mine.add(theirs).is_err() {
+                    for it in theirs.iter_recorded() {
+                        mine.saturating_record_n(it.value_iterated_to(), it.count_at_value());
+                    }
+                }
+            }
+            return;
+        }
+        for (theirs, sign) in [(&other.pos, 1.0), (&other.neg, -1.0)] {
+            for it in theirs.iter_recorded() {
+                let v =
+                    sign * theirs.median_equivalent(it.value_iterated_to()) as f64 / other.scale;
+                self.record_n(v, it.count_at_value());
+            }
         }
     }
 
@@ -418,6 +579,81 @@ mod tests {
             values.push(v);
         }
         assert_within_1pct(&mut t, &values, "wide");
+    }
+
+    fn digest(values: &[f64]) -> TrendDigest {
+        let mut t = TrendDigest::new();
+        values.iter().for_each(|&v| t.add(v));
+        t
+    }
+
+    /// Through a snapshot's JSON, as `rk6 merge` reads it.
+    fn round_trip(t: &TrendDigest) -> TrendDigest {
+        let json = serde_json::to_string(&t.to_state()).unwrap();
+        TrendDigest::from_state(&serde_json::from_str(&json).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn merged_exact_digests_equal_one_fed_everything() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let values: Vec<f64> = (0..3000).map(|_| rng.random_range(0.1..900.0)).collect();
+        let mut merged = TrendDigest::new();
+        for part in values.chunks(1000) {
+            merged.merge(&round_trip(&digest(part)));
+        }
+        let mut whole = digest(&values);
+        assert!(merged.is_exact());
+        assert_eq!(merged.count(), whole.count());
+        assert_eq!((merged.min(), merged.max()), (whole.min(), whole.max()));
+        for p in PCTS {
+            assert_eq!(merged.percentile(p), whole.percentile(p), "p={p}");
+        }
+    }
+
+    #[test]
+    fn merged_folded_digests_stay_within_the_error_bound() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let values: Vec<f64> = (0..60_000)
+            .map(|_| rng.random_range(-2.0f64..5.0).exp())
+            .collect();
+        // Three folded parts, one exact part that tips the merge over the cap, and a part
+        // of much smaller values (another histogram scale).
+        let tiny: Vec<f64> = (0..5000).map(|_| rng.random_range(1e-4..2e-4)).collect();
+        let mut merged = TrendDigest::new();
+        for part in values.chunks(19_000).chain([&tiny[..]]) {
+            merged.merge(&round_trip(&digest(part)));
+        }
+        let all: Vec<f64> = values.iter().chain(&tiny).copied().collect();
+        assert!(!merged.is_exact());
+        assert_eq!(merged.count(), all.len() as u64);
+        assert_within_1pct(&mut merged, &all, "merged");
+    }
+
+    #[test]
+    fn same_scale_histograms_merge_exactly() {
+        let mut rng = StdRng::seed_from_u64(9);
+        let values: Vec<f64> = (0..20_000).map(|_| rng.random_range(1.0..2.0)).collect();
+        let (a, b) = values.split_at(10_000);
+        let mut merged = round_trip(&digest(a));
+        let other = round_trip(&digest(b));
+        assert_eq!(
+            merged.hist.as_ref().unwrap().scale,
+            other.hist.as_ref().unwrap().scale
+        );
+        merged.merge(&other);
+        // Same buckets as one digest that saw every value at that scale.
+        let mut whole = digest(a);
+        b.iter().for_each(|&v| whole.add(v));
+        for p in PCTS {
+            assert_eq!(merged.percentile(p), whole.percentile(p), "p={p}");
+        }
+    }
+
+    #[test]
+    fn a_state_that_does_not_add_up_is_refused() {
+        let mut state = digest(&[1.0, 2.0]).to_state();
+        state.count = 3;
+        assert!(TrendDigest::from_state(&state).is_err());
     }
 
     #[test]

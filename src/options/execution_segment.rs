@@ -22,7 +22,8 @@ fn rat(n: i128, d: i128) -> Rat {
 }
 
 /// Go's `Rat.RatString`: `a/b`, or `a` for whole numbers.
-fn rat_string(r: &Rat) -> String {
+/// `1/3`, `0`, `1`: how k6 prints a segment's bounds.
+pub fn rat_string(r: &Rat) -> String {
     if *r.denom() == 1 {
         r.numer().to_string()
     } else {

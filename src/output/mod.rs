@@ -21,6 +21,9 @@ pub struct OutputContext {
     /// Directory of the script: relative output paths are resolved from the working
     /// directory as in k6, this is only informational.
     pub test_run_id: String,
+    /// The test-wide `instance_id` tag, if any: the default instance name of the outputs
+    /// that record one (k6-operator's runners and the Indexed Job set it).
+    pub instance_id: Option<String>,
     /// `-c` JSON config file contents, if any (outputs read their own section).
     pub config_file: Option<serde_json::Value>,
     /// Environment (system env plus nothing else; `-e` does not reach outputs in k6).

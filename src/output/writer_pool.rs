@@ -1104,6 +1104,7 @@ pub(crate) fn test_context(
     super::OutputContext {
         registry: Arc::new(registry),
         test_run_id: "run-1".into(),
+        instance_id: None,
         config_file: json,
         env: Arc::new(
             env.iter()

@@ -6,27 +6,49 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::Outcome;
-use super::exit;
 use super::init::TestRun;
+use super::{RunRequest, exit};
 use crate::executor::RunEnv;
 use crate::executor::control::ExecutionStatus;
 use crate::js::console;
 use crate::js::runtime::AbortReason;
 use crate::progress::FinalBlock;
 
-/// Starts the test once it is no longer paused (`--paused` waits for the REST API). Returns
-/// when the test started.
-pub(super) fn start_clock(run: &TestRun) -> Instant {
+/// Starts the test once it is no longer paused (`--paused` waits for the REST API), every
+/// instance of a split test is ready (`--coordinator`) and the start time has come
+/// (`--start-at`). Returns when the test started, or the exit code of a barrier that gave up.
+pub(super) fn start_clock(
+    req: &RunRequest,
+    rt: &tokio::runtime::Runtime,
+    run: &TestRun,
+) -> Result<Instant, i32> {
     let control = &run.control;
     if control.is_paused() {
         control.set_status(ExecutionStatus::PausedBeforeRun);
         control.wait_while_paused(&|| run.shared.aborted());
     }
+    if let Some(coordinator) = &req.coordinator {
+        let meeting = crate::distributed::barrier::Meeting {
+            coordinator,
+            tuple: &run.options.execution_tuple,
+            local: run.barrier.clone(),
+            timeout: req.coordinator_timeout,
+        };
+        if let Err(e) = crate::distributed::barrier::wait_for_all(rt.handle(), &meeting, &|| {
+            run.shared.aborted()
+        }) {
+            console::error(&e);
+            return Err(exit::GENERIC_ERROR);
+        }
+    }
+    if let Some(at) = req.start_at {
+        crate::distributed::start::wait_until(at, &|| run.shared.aborted());
+    }
     control.mark_started();
     control.set_status(ExecutionStatus::Started);
     *run.shared.test_start.lock() = Some(Instant::now());
     *run.test_started.lock() = Some(Instant::now());
-    Instant::now()
+    Ok(Instant::now())
 }
 
 /// Runs the scenarios, unless setup() failed or aborted the test.

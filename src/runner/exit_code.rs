@@ -43,9 +43,14 @@ pub(super) fn decide(
             AbortReason::Threshold(_) => exit::THRESHOLDS_FAILED,
         };
     }
-    // exec.test.fail() wins over failed thresholds (k6 v1.1.0 exits 110, without the
-    // "thresholds ... crossed" error).
-    if ended.test_failed {
+    completed_test_code(ended.test_failed, verdict)
+}
+
+/// The exit code of a test that ran to its end (also `rk6 merge`'s), with k6's errors:
+/// `exec.test.fail()` wins over failed thresholds (k6 v1.1.0 exits 110, without the
+/// "thresholds ... crossed" error).
+pub fn completed_test_code(marked_failed: bool, verdict: &ThresholdsVerdict) -> i32 {
+    if marked_failed {
         console::error("test run was marked as failed");
         return exit::MARKED_AS_FAILED;
     }

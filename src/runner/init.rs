@@ -58,6 +58,10 @@ pub(super) struct TestRun {
     pub(super) metrics: Option<MetricsPipeline>,
     /// Kept until the run ends: dropping it stops the server.
     pub(super) _api: Option<crate::api::ApiServer>,
+    /// The start barrier this instance keeps, when it coordinates a split test.
+    pub(super) barrier: Option<Arc<crate::distributed::barrier::Barrier>>,
+    /// The whole test's `abortOnFail` judge, on the coordinator.
+    pub(super) live: Option<Arc<crate::distributed::live::LiveBoard>>,
 }
 
 impl TestRun {
@@ -116,7 +120,9 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
     });
     let out_ctx = OutputContext {
         registry: registry.clone(),
-        test_run_id: format!("{:x}", now_ns()),
+        test_run_id: crate::distributed::shared_test_run_id(&req.env, &options.tags)
+            .unwrap_or_else(|| format!("{:x}", now_ns())),
+        instance_id: crate::distributed::instance_tag(&options.tags),
         config_file: req.config_file.clone(),
         env: Arc::new(req.env.clone()),
         thresholds: threshold_board.clone(),
@@ -135,6 +141,7 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
         LifecycleVu::start(shared.clone()).map_err(RunError::script)?;
     let exports = check_exports(req, &options, &lifecycle)?;
     thresholds.validate(&registry).map_err(RunError::config)?;
+    let (live_board, live_hook) = live_judge(req, &options, &thresholds, &shared)?;
     let mut engine = MetricsEngine::new(registry.clone(), thresholds);
     if !threshold_board.is_empty() {
         engine.publish_thresholds_to(threshold_board);
@@ -146,6 +153,7 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
         shared.clone(),
         !req.no_thresholds,
         summary_opts.clone(),
+        live_hook,
     );
 
     let local = LocalScenarios::new(&options);
@@ -156,6 +164,21 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
     let control = RunControl::new(&local.running, options.paused);
     let scenarios = ScenarioSet::new(&local.running);
     let api_setup_data: Arc<Mutex<Option<serde_json::Value>>> = Arc::default();
+    let barrier = req
+        .coordinator
+        .as_ref()
+        .filter(|_| crate::distributed::barrier::is_coordinator(&options.execution_tuple))
+        .map(|_| {
+            Arc::new(crate::distributed::barrier::Barrier::new(
+                &options.execution_tuple,
+            ))
+        });
+    if barrier.is_some() && req.address.is_none() {
+        return Err(RunError::config(
+            "the first instance of a split test keeps the start barrier of --coordinator on its \
+             REST API: give it --address (e.g. --address=0.0.0.0:6565)",
+        ));
+    }
     let api = start_rest_api(
         req,
         rt,
@@ -165,6 +188,8 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
             pool: pool.clone(),
             metrics: metrics.queries.clone(),
             setup_data: api_setup_data.clone(),
+            barrier: barrier.clone(),
+            live: live_board.clone(),
         },
     )?;
     let test_started: Arc<Mutex<Option<Instant>>> = Arc::default();
@@ -224,7 +249,45 @@ pub(super) fn prepare(req: &RunRequest, rt: &tokio::runtime::Runtime) -> Result<
         abort_watch,
         metrics: Some(metrics),
         _api: api,
+        barrier,
+        live: live_board,
     })
+}
+
+type LiveJudge = (
+    Option<Arc<crate::distributed::live::LiveBoard>>,
+    Option<crate::distributed::live::LiveHook>,
+);
+
+/// With --coordinator, `abortOnFail` is judged on the whole test (src/distributed/live.rs):
+/// the coordinator's board, and the hook of this instance's metrics pipeline.
+fn live_judge(
+    req: &RunRequest,
+    options: &Options,
+    thresholds: &ThresholdsConfig,
+    shared: &Arc<RunShared>,
+) -> Result<LiveJudge, RunError> {
+    use crate::distributed::live::{LiveBoard, LiveHook, spawn_reporter};
+    let abort_on_fail = !req.no_thresholds
+        && thresholds
+            .targets
+            .iter()
+            .any(|t| t.thresholds.iter().any(|d| d.abort_on_fail));
+    let Some(coordinator) = req.coordinator.as_ref().filter(|_| abort_on_fail) else {
+        return Ok((None, None));
+    };
+    let segment = options.execution_tuple.segment().to_string();
+    if crate::distributed::barrier::is_coordinator(&options.execution_tuple) {
+        let board = Arc::new(LiveBoard::new(thresholds.clone()));
+        let hook = LiveHook::Coordinator {
+            board: board.clone(),
+            segment,
+        };
+        return Ok((Some(board), Some(hook)));
+    }
+    let (reports, states) = bounded(1);
+    spawn_reporter(coordinator, segment, shared.clone(), states).map_err(RunError::config)?;
+    Ok((None, Some(LiveHook::Member { reports })))
 }
 
 /// The thresholds to evaluate and the registry that indexes them.
@@ -360,7 +423,12 @@ fn print_banner(
     } else {
         listed.join(", ")
     };
-    out.push_str(&format!("        output: {outs}\n\n"));
+    out.push_str(&format!("        output: {outs}\n"));
+    if let Some(at) = req.start_at {
+        let at = crate::distributed::start::describe(at);
+        out.push_str(&format!("      start at: {at}\n"));
+    }
+    out.push('\n');
     let n = local.described.len();
     out.push_str(&format!(
         "     scenarios: ({:.2}%) {n} scenario{}, {max_vus} max VUs, {} max duration (incl. graceful stop):\n",

@@ -148,6 +148,8 @@ struct PipelineInputs {
     /// The test's duration, once every VU is done.
     finish: Receiver<Duration>,
     queries: Receiver<crate::api::MetricsQuery>,
+    /// With --coordinator and `abortOnFail`: the whole test's live judgement.
+    live: Option<crate::distributed::live::LiveHook>,
 }
 
 fn spawn_pipeline(
@@ -162,11 +164,18 @@ fn spawn_pipeline(
         samples: rx,
         finish,
         queries,
+        live,
     } = inputs;
     std::thread::Builder::new()
         .name("metrics".into())
         .spawn(move || {
             let tick = crossbeam_channel::tick(Duration::from_secs(2));
+            // The whole test's abortOnFail is judged every second, so that the instances
+            // hear of an abort within about a second of the coordinator.
+            let live_tick = match &live {
+                Some(_) => crossbeam_channel::tick(Duration::from_secs(1)),
+                None => crossbeam_channel::never(),
+            };
             let start = Instant::now();
             let deliver =
                 |engine: &mut MetricsEngine, outputs: &mut [OutputWorker], batch: SampleBatch| {
@@ -205,10 +214,22 @@ fn spawn_pipeline(
                     recv(tick) -> _ => {
                         if evaluate {
                             let v = engine.evaluate_thresholds(start.elapsed());
-                            if let Some(msg) = v.abort {
+                            // Split over coordinated instances, the whole test decides.
+                            if let Some(msg) = v.abort
+                                && live.is_none()
+                            {
                                 console::error(&msg);
                                 shared.request_abort(AbortReason::Threshold(msg));
                             }
+                        }
+                    }
+                    recv(live_tick) -> _ => {
+                        if let Some(hook) = &live
+                            && let Some(msg) = hook.tick(&engine, start.elapsed())
+                            && !shared.aborted()
+                        {
+                            console::error(&msg);
+                            shared.request_abort(AbortReason::Threshold(msg));
                         }
                     }
                 }
@@ -245,6 +266,7 @@ impl MetricsPipeline {
         shared: Arc<RunShared>,
         evaluate: bool,
         summary_opts: SummaryOptions,
+        live: Option<crate::distributed::live::LiveHook>,
     ) -> MetricsPipeline {
         let (finish, finish_rx) = bounded::<Duration>(1);
         let (queries, queries_rx) = unbounded::<crate::api::MetricsQuery>();
@@ -252,6 +274,7 @@ impl MetricsPipeline {
             samples,
             finish: finish_rx,
             queries: queries_rx,
+            live,
         };
         let thread = spawn_pipeline(engine, inputs, outputs, shared, evaluate, summary_opts);
         MetricsPipeline {

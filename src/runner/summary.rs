@@ -46,6 +46,9 @@ pub(super) fn report(
         &run.summary_opts,
     );
     let setup_data = &outcome.setup_data;
+    if let Some(path) = &req.snapshot_out {
+        write_snapshot(req, run, outcome, ended, &engine, path);
+    }
     // k6 v1.1.0 writes no --summary-export file under --no-summary either.
     if let Some(path) = req.summary_export.as_ref().filter(|_| !req.no_summary) {
         let text = summary.to_summary_export_string((**setup_data).clone());
@@ -103,7 +106,44 @@ pub(super) fn report(
     Ok(verdict)
 }
 
-fn write_summary_files(files: Vec<(String, Vec<u8>)>) {
+/// `--snapshot-out`: this instance's metrics snapshot, for `rk6 merge`.
+fn write_snapshot(
+    req: &RunRequest,
+    run: &TestRun,
+    outcome: &Outcome,
+    ended: &Ended,
+    engine: &crate::metrics::engine::MetricsEngine,
+    path: &std::path::Path,
+) {
+    use crate::distributed::snapshot::{RunEnd, Snapshot, instance_path};
+    let options = &run.options;
+    let expected_response =
+        crate::js::runtime::SystemTags::from_option(options.system_tags.as_deref())
+            .has("expected_response");
+    let end = RunEnd {
+        duration: ended.elapsed,
+        setup_data: outcome.setup_data.as_ref().as_ref(),
+        marked_failed: ended.test_failed,
+        interrupted: ended
+            .aborted_by
+            .as_ref()
+            .map(|a| format!("{a:?}"))
+            .or(outcome.early_exit.map(|code| format!("exit code {code}"))),
+    };
+    let snapshot = Snapshot::of_run(
+        &req.script,
+        options,
+        expected_response,
+        req.no_thresholds,
+        engine,
+        end,
+    );
+    if let Err(e) = snapshot.write(&instance_path(path, &options.execution_tuple)) {
+        console::error(&e);
+    }
+}
+
+pub fn write_summary_files(files: Vec<(String, Vec<u8>)>) {
     use std::io::Write;
     let mut failed = Vec::new();
     for (dest, bytes) in files {

@@ -211,3 +211,12 @@ pub fn summary(ws: &Workspace) -> Value {
     let text = std::fs::read_to_string(ws.path("summary.json")).unwrap_or_default();
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
+
+/// k6-operator's `--execution-segment-sequence` for N runners (`pkg/segmentation`):
+/// `0,1/N,…,(N-1)/N,1`.
+pub fn operator_sequence(n: usize) -> String {
+    let mut points = vec!["0".to_string()];
+    points.extend((1..n).map(|j| format!("{j}/{n}")));
+    points.push("1".to_string());
+    points.join(",")
+}

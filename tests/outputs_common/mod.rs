@@ -153,6 +153,7 @@ pub fn context(env: &[(&str, &str)]) -> (OutputContext, Arc<BuiltinMetrics>) {
     let ctx = OutputContext {
         registry: Arc::new(registry),
         test_run_id: format!("test-{}", std::process::id()),
+        instance_id: None,
         config_file: None,
         env: Arc::new(
             env.iter()

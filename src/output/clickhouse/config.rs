@@ -108,6 +108,7 @@ impl ClickHouseConfig {
             test_run_id: nonempty(s.get("testRunId", "K6_CLICKHOUSE_TEST_RUN_ID"))
                 .unwrap_or_else(|| ctx.test_run_id.clone()),
             instance_id: nonempty(s.get("instanceId", "K6_CLICKHOUSE_INSTANCE_ID"))
+                .or_else(|| ctx.instance_id.clone())
                 .unwrap_or_else(crate::output::default_instance_id),
             pool,
             stop_timeout: s

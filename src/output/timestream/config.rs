@@ -167,6 +167,7 @@ impl TimestreamConfig {
             instance_id: s
                 .get("instanceId", "K6_TIMESTREAM_INSTANCE_ID")
                 .filter(|v| !v.trim().is_empty())
+                .or_else(|| ctx.instance_id.clone())
                 .unwrap_or_else(crate::output::default_instance_id),
             test_run_id: ctx.test_run_id.clone(),
         };
