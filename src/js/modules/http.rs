@@ -857,7 +857,9 @@ fn hop_cookies(spec: &RequestSpec, jar: &Jar, url: &Url) -> Vec<(String, String)
     out
 }
 
-pub fn cookie_header(cookies: &[(String, String)]) -> Option<String> {
+/// The `Cookie` header of a hop. `on_the_wire`: this is the header sent (Go warns about
+/// dropped bytes then, once per cookie), not its copy in `res.request`.
+pub fn cookie_header(cookies: &[(String, String)], on_the_wire: bool) -> Option<String> {
     if cookies.is_empty() {
         return None;
     }
@@ -866,11 +868,70 @@ pub fn cookie_header(cookies: &[(String, String)]) -> Option<String> {
         if i > 0 {
             s.push_str("; ");
         }
-        s.push_str(k);
+        s.push_str(&go_cookie_name(k));
         s.push('=');
-        s.push_str(v);
+        push_go_cookie_value(&mut s, v, on_the_wire);
     }
     Some(s)
+}
+
+/// Go's `sanitizeCookieName` (k6 adds every cookie with `Request.AddCookie`).
+fn go_cookie_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains(['\n', '\r']) {
+        std::borrow::Cow::Owned(name.replace(['\n', '\r'], "-"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+/// Go's `sanitizeCookieValue`: bytes a cookie value cannot hold are dropped, and a value with
+/// a space or a comma goes in double quotes (`a="hello world"`, confirmed on k6 v1.1.0).
+fn push_go_cookie_value(out: &mut String, value: &str, warn: bool) {
+    let valid = |b: u8| (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b';' | b'\\');
+    let push = |out: &mut String, v: &str| {
+        if v.contains([' ', ',']) {
+            out.push('"');
+            out.push_str(v);
+            out.push('"');
+        } else {
+            out.push_str(v);
+        }
+    };
+    if let Some(bad) = value.bytes().find(|b| !valid(*b)) {
+        // Go's `sanitizeOrWarn` tells the standard logger about the first bad byte, which k6
+        // prints as an info line.
+        if warn {
+            console::log(
+                Level::Info,
+                &format!(
+                    "{} net/http: invalid byte {} in Cookie.Value; dropping invalid bytes",
+                    chrono::Local::now().format("%Y/%m/%d %H:%M:%S"),
+                    go_quoted_byte(bad)
+                ),
+                &[],
+            );
+        }
+        let clean: String = value
+            .chars()
+            .filter(|c| c.is_ascii() && valid(*c as u8))
+            .collect();
+        push(out, &clean);
+    } else {
+        push(out, value);
+    }
+}
+
+/// Go's `%q` of a byte: a quoted character literal (`'"'`, `'\\'`, `'\n'`, `'Ã'`).
+fn go_quoted_byte(b: u8) -> String {
+    match b {
+        b'\\' => r"'\\'".to_owned(),
+        b'\'' => r"'\''".to_owned(),
+        b'\n' => r"'\n'".to_owned(),
+        b'\r' => r"'\r'".to_owned(),
+        b'\t' => r"'\t'".to_owned(),
+        0x20..=0x7e | 0xa1..=0xff if b != 0xad => format!("'{}'", char::from(b)),
+        _ => format!(r"'\x{b:02x}'"),
+    }
 }
 
 /// One hop's outcome, as its samples need it.
@@ -1042,7 +1103,7 @@ fn failed_response(
         timings,
         partial,
     } = failure;
-    let text = e.warning(method, shown_url);
+    let text = e.warning(method, &crate::http::url::password_redacted(shown_url));
     if spec.throw {
         return Err(go_error(text, &mut ctx.borrow_mut()));
     }
@@ -1197,7 +1258,7 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
         if !headers.iter().any(|(k, _)| k == "User-Agent") {
             headers.push(("User-Agent".into(), user_agent.to_string()));
         }
-        if let Some(c) = cookie_header(&first_cookies)
+        if let Some(c) = cookie_header(&first_cookies, false)
             && !headers.iter().any(|(k, _)| k == "Cookie")
         {
             headers.push(("Cookie".into(), c));
@@ -1272,7 +1333,7 @@ async fn perform(ctx: &RefCell<&mut Context>, spec: RequestSpec) -> JsResult<Res
                 drop_body_headers: body_dropped,
                 user_agent,
                 authorization,
-                cookie: cookie_header(&cookies),
+                cookie: cookie_header(&cookies, true),
                 referer: referer.clone(),
             },
         );
@@ -2994,7 +3055,18 @@ mod tests {
             ("a".to_string(), "1".to_string()),
             ("b".to_string(), "2".to_string()),
         ];
-        assert_eq!(cookie_header(&c).unwrap(), "a=1; b=2");
-        assert!(cookie_header(&[]).is_none());
+        assert_eq!(cookie_header(&c, false).unwrap(), "a=1; b=2");
+        assert!(cookie_header(&[], false).is_none());
+        // Go's sanitizing, as k6 sends them.
+        let odd = vec![
+            ("s".to_string(), "hello world".to_string()),
+            ("c".to_string(), "x,y".to_string()),
+            ("q".to_string(), "a\"b;c\\dé".to_string()),
+            ("n\nm".to_string(), "v".to_string()),
+        ];
+        assert_eq!(
+            cookie_header(&odd, false).unwrap(),
+            "s=\"hello world\"; c=\"x,y\"; q=abcd; n-m=v"
+        );
     }
 }
