@@ -176,8 +176,9 @@ fn check_script_file(script: &std::path::Path) -> Result<(), RunError> {
         Ok(m) if m.is_dir() => format!("read {}: is a directory", script.display()),
         Ok(_) => return Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!(
-            "The moduleSpecifier \"{}\" couldn't be found on local disk. Make sure that you've specified the right path to the file. If you're running k6 using the Docker image make sure you have mounted the local directory (-v /local/path/:/inside/docker/path) containing your script and modules so that they're accessible by k6 from inside of the container, see https://grafana.com/docs/k6/latest/using-k6/modules/#use-modules-with-docker.",
-            script.display()
+            "The moduleSpecifier \"{}\" {}",
+            script.display(),
+            crate::js::loader::NOT_ON_DISK
         ),
         Err(e) => format!(
             "open {}: {}",

@@ -14,11 +14,15 @@ use common::*;
 
 const OK_SCRIPT: &str = "export default function () {}\n";
 
-/// Runs `rk6 run <args>` in a workspace holding `ok.js`, `arr.json` (`[1,2,3]`) and
-/// `null.json`, and returns the exit code and stderr.
+/// Runs `rk6 run <args>` in a workspace holding `ok.js`, `scen.js` (one scenario),
+/// `arr.json` (`[1,2,3]`) and `null.json`, and returns the exit code and stderr.
 fn run_with(args: &[&str]) -> RunResult {
     let ws = Workspace::new();
     ws.write("ok.js", OK_SCRIPT);
+    ws.write(
+        "scen.js",
+        "export const options = { scenarios: { a: { executor: 'shared-iterations' } } };\nexport default function () {}\n",
+    );
     ws.write("arr.json", "[1,2,3]");
     ws.write("null.json", "null");
     std::fs::create_dir(ws.path("adir")).expect("mkdir");
@@ -161,6 +165,12 @@ fn bad_input_exits_as_k6() {
             "`vus=-5` option will be ignored, it only works in conjunction with `iterations`, `duration`, or `stages`",
         ),
         (&["-c", "null.json", "ok.js"], 0, ""),
+        // A higher layer's execution options replace the script's scenarios, with a warning.
+        (
+            &["-i", "2", "scen.js"],
+            0,
+            r#"msg="\"cli\" level configuration overrode scenarios configuration entirely""#,
+        ),
         (&["--tag", "a=b=c", "-e", "X", "ok.js"], 0, ""),
     ];
     let mut failures = Vec::new();

@@ -65,10 +65,40 @@ fn missing_module_file_is_a_script_exception() {
         &[],
         &[],
     );
-    // k6 v1.1.0: exit 107, "The moduleSpecifier \"./nope.js\" couldn't be found on local disk".
+    // k6 v1.1.0: exit 107, a GoError naming the module as the script wrote it, with k6's
+    // Docker advice.
     assert_eq!(r.code, 107, "stderr: {}", r.stderr);
     assert!(
-        r.stderr.contains("nope.js") && r.stderr.contains("couldn't be found on local disk"),
+        r.stderr.contains(
+            r#"msg="GoError: The moduleSpecifier \"./nope.js\" couldn't be found on local disk. Make sure that you've specified the right path to the file. If you're running k6 using the Docker image make sure you have mounted the local directory"#
+        ),
+        "stderr: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn console_lines_and_failed_request_warnings_read_as_in_k6() {
+    let ws = Workspace::new();
+    let r = run_script(
+        &ws,
+        "import http from 'k6/http';\nexport default function () {\n  console.log('');\n  console.log('after');\n  http.get('http://user:secret@127.0.0.1:1/x');\n}\n",
+        &[],
+        &[],
+    );
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    // k6 v1.1.0 (logrus): an empty message has no `msg` field at all; Go's HTTP client
+    // shows the password of a URL in an error as `***`.
+    assert!(
+        r.stderr.contains(" level=info source=console\n")
+            && r.stderr.contains(" level=info msg=after source=console\n"),
+        "stderr: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(r#"error="Get \"http://user:***@127.0.0.1:1/x\": "#)
+            && !r.stderr.contains("secret"),
         "stderr: {}",
         r.stderr
     );
@@ -93,8 +123,9 @@ fn undownloadable_remote_imports_come_from_the_module_cache_or_fail_clearly() {
     let r = run_script(&ws, REMOTE, &[], &[("RK6_MODULE_CACHE", &cache_env)]);
     assert_eq!(r.code, 107, "stderr: {}", r.stderr);
     assert!(
-        r.stderr
-            .contains("https://modules.example.test/lib/answer.js?v=1")
+        r.stderr.contains(r#"msg="GoError: The moduleSpecifier \"https://modules.example.test/lib/answer.js?v=1\""#)
+            && r.stderr
+                .contains("https://modules.example.test/lib/answer.js?v=1")
             && r.stderr
                 .contains("couldn't be retrieved from the resolved url")
             && r.stderr.contains("no copy in the module cache either")

@@ -105,6 +105,24 @@ pub fn masked(shown: &str, url: &Url) -> String {
     }
 }
 
+/// The URL as Go's HTTP client names it in errors (`stripPassword`): a password becomes
+/// `***` (`http://user:***@host/`); a user name alone stays.
+pub fn password_redacted(shown: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = shown.find("://").map(|i| i + 3) else {
+        return shown.into();
+    };
+    let authority_end = shown[start..]
+        .find(['/', '?', '#'])
+        .map_or(shown.len(), |i| start + i);
+    let Some(at) = shown[start..authority_end].rfind('@').map(|i| start + i) else {
+        return shown.into();
+    };
+    match shown[start..at].find(':').map(|i| start + i) {
+        Some(colon) => format!("{}***{}", &shown[..=colon], &shown[at..]).into(),
+        None => shown.into(),
+    }
+}
+
 /// The URL without credentials (digest auth strips them before sending, as k6 does).
 pub fn without_credentials(u: &RequestUrl) -> RequestUrl {
     if u.url.username().is_empty() && u.url.password().is_none() {
@@ -282,6 +300,18 @@ mod tests {
             e.message,
             "invalid URL: parse \"http://exa mple.com/\": invalid character \" \" in host name"
         );
+    }
+
+    // Confirmed on k6 v1.1.0: `Get "https://user:***@host/api/basic-auth/user/passwd": ...`.
+    #[test]
+    fn errors_redact_only_the_password() {
+        assert_eq!(
+            password_redacted("http://u:p@h:1/x@y"),
+            "http://u:***@h:1/x@y"
+        );
+        assert_eq!(password_redacted("http://u@h/"), "http://u@h/");
+        assert_eq!(password_redacted("http://h/a:b@c"), "http://h/a:b@c");
+        assert_eq!(password_redacted("not a url"), "not a url");
     }
 
     // Confirmed on k6 v1.1.0: tags show `http://****:****@127.0.0.1:18080/basic-auth/u/p`.

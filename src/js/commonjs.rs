@@ -109,7 +109,7 @@ fn require_function(referrer: PathBuf, ctx: &mut Context) -> JsFunction {
             return Ok(exports.into());
         }
         let path = loader.resolve(&spec, &referrer)?;
-        let src = loader.read_source(&path)?;
+        let src = loader.read_source_as(&path, &spec, ctx)?;
         if loader.info(&path, &src).esm {
             return Err(error(format!(
                 "require() of the ES module {} is not supported: import it with an import declaration",
@@ -139,7 +139,7 @@ pub fn evaluate(loader: &Loader, path: &Path, ctx: &mut Context) -> JsResult<JsO
     if let Some(m) = loader.commonjs_module(path) {
         return Ok(m);
     }
-    let src = loader.read_source(path)?;
+    let src = loader.read_source(path, ctx)?;
     // The wrapper's first line is the file's first line, so positions in errors stay right.
     let wrapped =
         format!("(function (exports, require, module, __filename, __dirname) {{{src}\n}})");

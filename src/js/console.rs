@@ -192,11 +192,12 @@ fn format_line(
         }
         LogFormat::Text => {
             let time = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-            line.push_str(&format!(
-                "time=\"{time}\" level={} msg={}",
-                level.logrus(),
-                fmt_field(msg)
-            ));
+            line.push_str(&format!("time=\"{time}\" level={}", level.logrus()));
+            // logrus's text formatter leaves `msg` out when the message is empty
+            // (`console.log('')` in k6 is `level=info source=console`).
+            if !msg.is_empty() {
+                line.push_str(&format!(" msg={}", fmt_field(msg)));
+            }
             for (k, v) in fields {
                 line.push_str(&format!(" {k}={}", fmt_field(v)));
             }
@@ -243,9 +244,64 @@ pub fn error(msg: &str) {
     log(Level::Error, msg, &[]);
 }
 
+/// One `console.*` argument as k6 prints it (Sobek's `MarshalJSON`): strings as they are;
+/// objects, arrays, typed arrays, Dates and functions through `JSON.stringify` (`null` when
+/// it gives nothing, as for a function; the value's string when it throws, as on a cycle:
+/// `[object Object]`); other primitives as strings, a Symbol as its description.
+/// Confirmed on k6 v1.1.0: `new Uint8Array([1,2])` is `{"0":1,"1":2}`, `new Error('x')` is
+/// `{}`, `{get g() {return 5}, u: undefined}` is `{"g":5}`.
+fn console_text(v: &JsValue, ctx: &mut Context) -> String {
+    if let Some(s) = v.as_string() {
+        return s.to_std_string_escaped();
+    }
+    if let Some(sym) = v.as_symbol() {
+        return sym
+            .description()
+            .map(|d| d.to_std_string_escaped())
+            .unwrap_or_default();
+    }
+    if v.is_object() {
+        let json = ctx.intrinsics().objects().json();
+        let stringified = json.get(JsString::from("stringify"), ctx).and_then(|f| {
+            f.as_callable()
+                .map(|f| f.call(&json.clone().into(), std::slice::from_ref(v), ctx))
+                .unwrap_or(Ok(JsValue::undefined()))
+        });
+        match stringified {
+            Ok(s) if s.is_string() => return go_json_escaped(&display_value(&s, ctx)),
+            Ok(_) => return "null".into(),
+            Err(_) => {}
+        }
+    }
+    v.to_string(ctx)
+        .map(|s| s.to_std_string_escaped())
+        .unwrap_or_else(|_| display_value(v, ctx))
+}
+
+/// Go's `json.Marshal` re-encodes what a `MarshalJSON` gives with HTML escaping: `<`, `>`,
+/// `&`, U+2028 and U+2029 become `\u003c`, `\u003e`, `\u0026`, `\u2028`, `\u2029` (k6 logs
+/// `{"a":"\u003cb\u003e"}` for `console.log({a: '<b>'})`).
+fn go_json_escaped(json: &str) -> String {
+    if !json.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+        return json.to_owned();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn console_fn(level: Level) -> NativeFunction {
     let f = move |_: &JsValue, args: &[JsValue], ctx: &mut Context| -> JsResult<JsValue> {
-        let parts: Vec<String> = args.iter().map(|a| display_value(a, ctx)).collect();
+        let parts: Vec<String> = args.iter().map(|a| console_text(a, ctx)).collect();
         log_console(level, &parts.join(" "));
         Ok(JsValue::undefined())
     };
@@ -273,6 +329,60 @@ pub fn install(ctx: &mut Context) -> JsResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_values_print_as_in_k6() {
+        let mut ctx = Context::default();
+        // Each expectation was printed by k6 v1.1.0 for `console.log(<source>)`.
+        let cases = [
+            ("new Uint8Array([1, 2])", r#"{"0":1,"1":2}"#),
+            ("new Date(0)", r#""1970-01-01T00:00:00.000Z""#),
+            ("({ a: 1, toJSON() { return 'custom'; } })", r#""custom""#),
+            (
+                "({ get g() { return 5; }, u: undefined, n: null, f() {} })",
+                r#"{"g":5,"n":null}"#,
+            ),
+            ("[1, undefined, () => 1]", "[1,null,null]"),
+            ("new Map([[1, 2]])", "{}"),
+            ("new Error('boom')", "{}"),
+            ("(function named() {})", "null"),
+            (
+                "(() => { const c = { a: 1 }; c.self = c; return c; })()",
+                "[object Object]",
+            ),
+            ("({ s: Symbol('x'), b: true })", r#"{"b":true}"#),
+            ("Symbol('q')", "q"),
+            ("'text <b>'", "text <b>"),
+            (
+                "({ h: '<b>&</b>' })",
+                r#"{"h":"\u003cb\u003e\u0026\u003c/b\u003e"}"#,
+            ),
+            ("123", "123"),
+            ("undefined", "undefined"),
+        ];
+        for (src, want) in cases {
+            let v = ctx
+                .eval(boa_engine::Source::from_bytes(src))
+                .unwrap_or_else(|e| panic!("{src}: {e}"));
+            assert_eq!(console_text(&v, &mut ctx), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn empty_message_has_no_msg_field_in_text() {
+        let line = format_line(
+            Level::Info,
+            "",
+            &[("source", "console")],
+            false,
+            LogFormat::Text,
+        );
+        assert!(line.ends_with(" level=info source=console\n"), "{line}");
+        let line = format_line(Level::Info, "hi", &[], false, LogFormat::Text);
+        assert!(line.ends_with(" level=info msg=hi\n"), "{line}");
+        let json = format_line(Level::Info, "", &[], false, LogFormat::Json);
+        assert!(json.contains("\"msg\":\"\""), "{json}");
+    }
 
     #[test]
     fn logrus_quoting() {

@@ -23,6 +23,9 @@ use super::specifier::{self, ModuleRef};
 use super::typescript;
 use super::util::error;
 
+/// k6's words after `The moduleSpecifier "<spec>"` for a local module that cannot be read.
+pub const NOT_ON_DISK: &str = "couldn't be found on local disk. Make sure that you've specified the right path to the file. If you're running k6 using the Docker image make sure you have mounted the local directory (-v /local/path/:/inside/docker/path) containing your script and modules so that they're accessible by k6 from inside of the container, see https://grafana.com/docs/k6/latest/using-k6/modules/#use-modules-with-docker.";
+
 /// Boa's syntax errors say "line 2, col 11" but not which file; k6 prefixes the file URL, and
 /// with imports the user needs it to find the mistake.
 fn name_the_file(e: JsError, path: &Path, ctx: &mut Context) -> JsError {
@@ -128,12 +131,13 @@ impl Loader {
     }
 
     /// The source of a module, read (or downloaded) once per run and shared by every VU.
-    pub fn read_source(&self, path: &Path) -> JsResult<Arc<str>> {
-        self.read_source_as(path, &path.to_string_lossy())
+    pub fn read_source(&self, path: &Path, ctx: &mut Context) -> JsResult<Arc<str>> {
+        self.read_source_as(path, &path.to_string_lossy(), ctx)
     }
 
     /// [`Loader::read_source`], naming the module as the script wrote it (`spec`) in errors.
-    fn read_source_as(&self, path: &Path, spec: &str) -> JsResult<Arc<str>> {
+    /// A module that cannot be read is a GoError in k6 (`GoError: The moduleSpecifier ...`).
+    pub fn read_source_as(&self, path: &Path, spec: &str, ctx: &mut Context) -> JsResult<Arc<str>> {
         if let Some(s) = self.shared.sources.lock().get(path) {
             return Ok(s.clone());
         }
@@ -143,19 +147,26 @@ impl Loader {
             (_, Some(Some(data))) => Arc::from(String::from_utf8_lossy(data).as_ref()),
             // An archive holds every local file the test needs (k6 reads nothing else).
             (ModuleRef::File(_), Some(None)) => {
-                return Err(error(format!(
-                    "The moduleSpecifier \"{spec}\" couldn't be found on local disk. Make sure that you've specified the right path to the file. (it is not in the test archive)"
-                )));
+                return Err(go_error(
+                    format!(
+                        "The moduleSpecifier \"{spec}\" couldn't be found on local disk. Make sure that you've specified the right path to the file. (it is not in the test archive)"
+                    ),
+                    ctx,
+                ));
             }
             (ModuleRef::Remote(url), _) => {
-                super::remote::fetch(url, spec, &self.shared.tokio).map_err(error)?
+                super::remote::fetch(url, spec, &self.shared.tokio).map_err(|e| go_error(e, ctx))?
             }
-            (ModuleRef::File(_), None) => Arc::from(std::fs::read_to_string(path).map_err(|e| {
-                error(format!(
-                    "The moduleSpecifier \"{}\" couldn't be found on local disk. Make sure that you've specified the right path to the file. ({e})",
-                    path.display()
-                ))
-            })?),
+            // k6's words, with the specifier as the script wrote it.
+            (ModuleRef::File(_), None) => match std::fs::read_to_string(path) {
+                Ok(text) => Arc::from(text),
+                Err(_) => {
+                    return Err(go_error(
+                        format!("The moduleSpecifier \"{spec}\" {NOT_ON_DISK}"),
+                        ctx,
+                    ));
+                }
+            },
         };
         if typescript::is_typescript(path)
             && let Some(js) =
@@ -171,7 +182,7 @@ impl Loader {
     }
 
     pub fn parse_file(&self, path: &Path, ctx: &mut Context) -> JsResult<Module> {
-        let src = self.read_source(path)?;
+        let src = self.read_source(path, ctx)?;
         // Its imports decide how the modules it imports are linked (see `load_builtin`).
         self.info(path, &src);
         Module::parse(
@@ -227,7 +238,7 @@ impl Loader {
         if let Some(m) = self.cache.borrow().get(&path_key) {
             return Ok(m.clone());
         }
-        let src = self.read_source_as(path, spec)?;
+        let src = self.read_source_as(path, spec, ctx)?;
         if self.info(path, &src).esm {
             let m = self.parse_file(path, ctx)?;
             self.cache.borrow_mut().insert(path_key, m.clone());

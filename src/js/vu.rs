@@ -168,7 +168,7 @@ impl Vu {
             super::commonjs::install_globals(&mut ctx, loader.clone(), shared.script_path.clone())?;
             // As in k6, a script without import/export declarations is CommonJS: its
             // `module.exports` (`exports.default = ...`, `exports.options`) are its exports.
-            let src = loader.read_source(&shared.script_path)?;
+            let src = loader.read_source(&shared.script_path, &mut ctx)?;
             if !loader.info(&shared.script_path, &src).esm {
                 let module = super::commonjs::evaluate(&loader, &shared.script_path, &mut ctx)?;
                 let cell = RefCell::new(&mut ctx);

@@ -157,7 +157,7 @@ pub fn start(
     headers.extend(params.headers.iter().cloned());
     if !script_sets("Cookie")
         && let Some(for_jar) = cookie_url(&url)
-        && let Some(cookies) = cookie_header(&params.jar.borrow().for_url(&for_jar))
+        && let Some(cookies) = cookie_header(&params.jar.borrow().for_url(&for_jar), true)
     {
         headers.push(("Cookie".to_string(), cookies));
     }

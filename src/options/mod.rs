@@ -38,6 +38,19 @@ pub fn apply_layer(lower: &mut Layer, upper: &Layer) {
     }
 }
 
+/// k6's `warnOnShortHandOverride`: a layer (`script`, `env` or `cli`) that sets any execution
+/// option discards the `scenarios` of the layers below it, and k6 warns that it did.
+pub fn scenarios_override_warning(
+    lower: &Layer,
+    upper: &Layer,
+    upper_name: &str,
+) -> Option<String> {
+    let set = |l: &Layer, k: &str| l.get(k).is_some_and(|v| !v.is_null());
+    (set(lower, "scenarios") && EXECUTION_KEYS.iter().any(|k| set(upper, k))).then(|| {
+        format!("\"{upper_name}\" level configuration overrode scenarios configuration entirely")
+    })
+}
+
 /// The consolidated, validated options of a test run.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -772,6 +785,21 @@ mod tests {
         assert_eq!(base["vus"], json!(3));
         let o = Options::from_raw(base).unwrap();
         assert_eq!(o.scenarios[0].executor.name(), "constant-vus");
+    }
+
+    #[test]
+    fn lower_scenarios_overridden_by_a_shortcut_are_warned_about() {
+        let lower = layer(json!({"scenarios": {"a": {"executor": "shared-iterations"}}}));
+        let warning = scenarios_override_warning(&lower, &layer(json!({"iterations": 2})), "cli");
+        assert_eq!(
+            warning.as_deref(),
+            Some("\"cli\" level configuration overrode scenarios configuration entirely")
+        );
+        assert!(scenarios_override_warning(&lower, &layer(json!({"vus": 2})), "cli").is_none());
+        let stages = layer(json!({"stages": [{"duration": "1s", "target": 1}]}));
+        assert!(
+            scenarios_override_warning(&stages, &layer(json!({"iterations": 2})), "env").is_none()
+        );
     }
 
     #[test]

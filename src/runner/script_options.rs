@@ -107,6 +107,7 @@ pub fn consolidate(
             // Not a script option in k6: only `--local-ips`/`K6_LOCAL_IPS` set it.
             o.remove("localIPs");
             check_script_options(req, &o)?;
+            warn_if_scenarios_overridden(&merged, &o, "script");
             apply_layer(&mut merged, &o)
         }
         Some(serde_json::Value::Null) | None => {}
@@ -117,7 +118,9 @@ pub fn consolidate(
         }
     }
     let env_layer = crate::options::layer_from_env(&req.env).map_err(|e| RunError::config(e.0))?;
+    warn_if_scenarios_overridden(&merged, &env_layer, "env");
     apply_layer(&mut merged, &env_layer);
+    warn_if_scenarios_overridden(&merged, &req.cli_layer, "cli");
     apply_layer(&mut merged, &req.cli_layer);
     // --no-thresholds: nothing evaluates them, but the JSON output still describes them.
     let unevaluated = if req.no_thresholds {
@@ -133,6 +136,12 @@ pub fn consolidate(
         options.thresholds = t;
     }
     Ok(options)
+}
+
+fn warn_if_scenarios_overridden(lower: &Layer, upper: &Layer, upper_name: &str) {
+    if let Some(warning) = crate::options::scenarios_override_warning(lower, upper, upper_name) {
+        console::warn(&warning);
+    }
 }
 
 /// k6 reads the script's exported options when it loads the script: options that cannot be

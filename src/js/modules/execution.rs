@@ -184,7 +184,12 @@ fn vu_fields() -> Vec<(&'static str, Getter)> {
 
 const TAGS_PROXY: &str = r#"(function (get, set, del, keys) {
   return new Proxy({}, {
-    get(_, k) { return typeof k === 'string' ? get(k) : undefined; },
+    // Names that are not tags (toString, valueOf, symbols) come from the plain target, so
+    // `${exec.vu.tags}` is "[object Object]" as in k6 rather than a TypeError.
+    get(t, k) {
+      if (typeof k === 'string') { const v = get(k); if (v !== undefined) return v; }
+      return Reflect.get(t, k);
+    },
     set(_, k, v) { set(String(k), v); return true; },
     deleteProperty(_, k) { del(String(k)); return true; },
     has(_, k) { return get(String(k)) !== undefined; },

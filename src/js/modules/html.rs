@@ -41,8 +41,10 @@ pub fn exports(ctx: &mut Context) -> JsResult<JsObject> {
 /// [`super::http::ResponseHtmlHook`] at VU start, so it works without importing k6/html).
 pub fn response_html(this: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let Some(body) = super::http::response_body_text(this) else {
-        return Err(error(
+        // k6 throws it with `common.Throw`: a GoError, as for `res.json()`.
+        return Err(super::encoding::go_error(
             "the body is null so we can't transform it to HTML - this likely was because of a request error getting the response",
+            ctx,
         ));
     };
     let url = match this.as_object() {

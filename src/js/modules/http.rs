@@ -804,7 +804,18 @@ mod tests {
             ("a".to_string(), "1".to_string()),
             ("b".to_string(), "2".to_string()),
         ];
-        assert_eq!(cookie_header(&c).unwrap(), "a=1; b=2");
-        assert!(cookie_header(&[]).is_none());
+        assert_eq!(cookie_header(&c, false).unwrap(), "a=1; b=2");
+        assert!(cookie_header(&[], false).is_none());
+        // Go's sanitizing, as k6 sends them.
+        let odd = vec![
+            ("s".to_string(), "hello world".to_string()),
+            ("c".to_string(), "x,y".to_string()),
+            ("q".to_string(), "a\"b;c\\dé".to_string()),
+            ("n\nm".to_string(), "v".to_string()),
+        ];
+        assert_eq!(
+            cookie_header(&odd, false).unwrap(),
+            "s=\"hello world\"; c=\"x,y\"; q=abcd; n-m=v"
+        );
     }
 }

@@ -25,7 +25,9 @@ pub(super) fn hop_cookies(spec: &RequestSpec, jar: &Jar, url: &Url) -> Vec<(Stri
     out
 }
 
-pub fn cookie_header(cookies: &[(String, String)]) -> Option<String> {
+/// The `Cookie` header of a hop. `on_the_wire`: this is the header sent (Go warns about
+/// dropped bytes then, once per cookie), not its copy in `res.request`.
+pub fn cookie_header(cookies: &[(String, String)], on_the_wire: bool) -> Option<String> {
     if cookies.is_empty() {
         return None;
     }
@@ -34,11 +36,70 @@ pub fn cookie_header(cookies: &[(String, String)]) -> Option<String> {
         if i > 0 {
             s.push_str("; ");
         }
-        s.push_str(k);
+        s.push_str(&go_cookie_name(k));
         s.push('=');
-        s.push_str(v);
+        push_go_cookie_value(&mut s, v, on_the_wire);
     }
     Some(s)
+}
+
+/// Go's `sanitizeCookieName` (k6 adds every cookie with `Request.AddCookie`).
+fn go_cookie_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains(['\n', '\r']) {
+        std::borrow::Cow::Owned(name.replace(['\n', '\r'], "-"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+/// Go's `sanitizeCookieValue`: bytes a cookie value cannot hold are dropped, and a value with
+/// a space or a comma goes in double quotes (`a="hello world"`, confirmed on k6 v1.1.0).
+fn push_go_cookie_value(out: &mut String, value: &str, warn: bool) {
+    let valid = |b: u8| (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b';' | b'\\');
+    let push = |out: &mut String, v: &str| {
+        if v.contains([' ', ',']) {
+            out.push('"');
+            out.push_str(v);
+            out.push('"');
+        } else {
+            out.push_str(v);
+        }
+    };
+    if let Some(bad) = value.bytes().find(|b| !valid(*b)) {
+        // Go's `sanitizeOrWarn` tells the standard logger about the first bad byte, which k6
+        // prints as an info line.
+        if warn {
+            console::log(
+                Level::Info,
+                &format!(
+                    "{} net/http: invalid byte {} in Cookie.Value; dropping invalid bytes",
+                    chrono::Local::now().format("%Y/%m/%d %H:%M:%S"),
+                    go_quoted_byte(bad)
+                ),
+                &[],
+            );
+        }
+        let clean: String = value
+            .chars()
+            .filter(|c| c.is_ascii() && valid(*c as u8))
+            .collect();
+        push(out, &clean);
+    } else {
+        push(out, value);
+    }
+}
+
+/// Go's `%q` of a byte: a quoted character literal (`'"'`, `'\\'`, `'\n'`, `'Ã'`).
+fn go_quoted_byte(b: u8) -> String {
+    match b {
+        b'\\' => r"'\\'".to_owned(),
+        b'\'' => r"'\''".to_owned(),
+        b'\n' => r"'\n'".to_owned(),
+        b'\r' => r"'\r'".to_owned(),
+        b'\t' => r"'\t'".to_owned(),
+        0x20..=0x7e | 0xa1..=0xff if b != 0xad => format!("'{}'", char::from(b)),
+        _ => format!(r"'\x{b:02x}'"),
+    }
 }
 
 pub(super) fn jar_of(this: &JsValue) -> JsResult<JarRef> {

@@ -337,7 +337,7 @@ pub(super) fn failed_response(
         timings,
         partial,
     } = failure;
-    let text = e.warning(method, shown_url);
+    let text = e.warning(method, &crate::http::url::password_redacted(shown_url));
     if spec.throw {
         return Err(go_error(text, &mut ctx.borrow_mut()));
     }
@@ -495,7 +495,7 @@ pub(super) async fn perform(
         if !headers.iter().any(|(k, _)| k == "User-Agent") {
             headers.push(("User-Agent".into(), user_agent.to_string()));
         }
-        if let Some(c) = cookie_header(&first_cookies)
+        if let Some(c) = cookie_header(&first_cookies, false)
             && !headers.iter().any(|(k, _)| k == "Cookie")
         {
             headers.push(("Cookie".into(), c));
@@ -570,7 +570,7 @@ pub(super) async fn perform(
                 drop_body_headers: body_dropped,
                 user_agent,
                 authorization,
-                cookie: cookie_header(&cookies),
+                cookie: cookie_header(&cookies, true),
                 referer: referer.clone(),
             },
         );

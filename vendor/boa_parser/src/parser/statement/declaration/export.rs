@@ -10,7 +10,7 @@
 //! [mdn]: https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Statements/export
 
 use crate::{
-    lexer::{TokenKind, token::ContainsEscapeSequence},
+    lexer::{Token, TokenKind, token::ContainsEscapeSequence},
     parser::{
         Error, OrAbrupt, ParseResult, TokenParser,
         cursor::Cursor,
@@ -166,6 +166,29 @@ where
             TokenKind::Keyword((Keyword::Default, false)) => {
                 cursor.advance(interner);
 
+                // `export default async () => {}` (or `async x => x`) is an
+                // AssignmentExpression: only `async function`, with no line break between
+                // the two, starts an async function declaration.
+                let async_function = if cursor.peek(0, interner).or_abrupt()?.kind()
+                    == &TokenKind::Keyword((Keyword::Async, false))
+                {
+                    let skip_n = if cursor.peek_is_line_terminator(0, interner).or_abrupt()? {
+                        2
+                    } else {
+                        1
+                    };
+                    let is_line_terminator = cursor
+                        .peek_is_line_terminator(skip_n, interner)?
+                        .unwrap_or(true);
+                    !is_line_terminator
+                        && matches!(
+                            cursor.peek(1, interner)?.map(Token::kind),
+                            Some(TokenKind::Keyword((Keyword::Function, _)))
+                        )
+                } else {
+                    false
+                };
+
                 let tok = cursor.peek(0, interner).or_abrupt()?;
 
                 match tok.kind() {
@@ -183,7 +206,7 @@ where
                             )
                         }
                     }
-                    TokenKind::Keyword((Keyword::Async, false)) => {
+                    TokenKind::Keyword((Keyword::Async, false)) if async_function => {
                         let next_token = cursor.peek(2, interner).or_abrupt()?;
                         if next_token.kind() == &TokenKind::Punctuator(Punctuator::Mul) {
                             AstExportDeclaration::DefaultAsyncGeneratorDeclaration(

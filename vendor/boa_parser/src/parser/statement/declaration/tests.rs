@@ -899,3 +899,44 @@ fn await_using_valid_identifiers() {
         result.err()
     );
 }
+
+/// `export default async () => {}` is an exported arrow function (an AssignmentExpression),
+/// not a malformed `async function` declaration (rk6 patch).
+#[test]
+fn export_default_async_arrow_function() {
+    for src in [
+        "export default async () => {};",
+        "export default async () => { await 1; }",
+        "export default async x => x;",
+        "export default async\n(1);",
+    ] {
+        let module = Parser::new(Source::from_bytes(src))
+            .parse_module(&boa_ast::scope::Scope::new_global(), &mut Interner::default())
+            .unwrap_or_else(|e| panic!("{src}: {e}"));
+        let items = module.items().items();
+        assert!(
+            matches!(
+                items.first(),
+                Some(ModuleItem::ExportDeclaration(d))
+                    if matches!(**d, ExportDeclaration::DefaultAssignmentExpression(_))
+            ),
+            "{src}: {items:?}"
+        );
+    }
+    for src in [
+        "export default async function () {}",
+        "export default async function* g() {}",
+    ] {
+        let module = Parser::new(Source::from_bytes(src))
+            .parse_module(&boa_ast::scope::Scope::new_global(), &mut Interner::default())
+            .unwrap_or_else(|e| panic!("{src}: {e}"));
+        assert!(
+            matches!(
+                module.items().items().first(),
+                Some(ModuleItem::ExportDeclaration(d))
+                    if !matches!(**d, ExportDeclaration::DefaultAssignmentExpression(_))
+            ),
+            "{src}"
+        );
+    }
+}
