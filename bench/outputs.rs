@@ -42,6 +42,7 @@ fn main() {
         config_file: None,
         env: Arc::new(env),
         thresholds: Arc::default(),
+        instance_id: None,
     };
     let arg = (!arg.is_empty()).then_some(arg);
     let made: anyhow::Result<Box<dyn Output>> = match name {

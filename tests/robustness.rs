@@ -615,7 +615,10 @@ enum H2Fault {
 
 /// An HTTP/2 server over TLS (h2 crate) answering 200 but for `fault`; returns its port and
 /// the (connection, stream id) of every request it saw, stream 0 for a connection's start.
-fn h2_server(fault: H2Fault) -> (u16, Arc<Mutex<Vec<(usize, u32)>>>) {
+/// The (connection, stream id) of every request the HTTP/2 server saw.
+type SeenStreams = Arc<Mutex<Vec<(usize, u32)>>>;
+
+fn h2_server(fault: H2Fault) -> (u16, SeenStreams) {
     let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("cert");
     let key = rustls_pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
     let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(

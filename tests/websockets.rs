@@ -451,7 +451,14 @@ export default function () {
     let proxy = module_support::proxy(t.local_addr(), Some("Basic dXNlcjpwdw=="));
     let ws = Workspace::new();
     let path = ws.write("script.js", script).display().to_string();
-    let args = ["run", "-q", "--address=", "--no-summary", "--log-format=raw", &path];
+    let args = [
+        "run",
+        "-q",
+        "--address=",
+        "--no-summary",
+        "--log-format=raw",
+        &path,
+    ];
     let lines = |tool: Option<&std::path::Path>, credentials: &str| {
         let url = format!("http://{credentials}@{}", proxy.addr);
         let envs = [("HTTP_PROXY", url.as_str())];

@@ -432,7 +432,7 @@ impl Aggregator {
                 "contains": if *time { "time" } else { "default" },
                 "values": Value::Object(c.total.values(secs)),
             });
-            out.insert(name_of(&**name), o);
+            out.insert(name_of(name), o);
         }
         out
     }
