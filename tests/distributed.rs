@@ -284,7 +284,7 @@ fn the_barrier_starts_every_instance_together() {
         .collect();
     let deadline = Instant::now() + Duration::from_secs(60);
     for api in &apis {
-        while !try_request(api, "GET", "/v1/status", None).is_some_and(|r| r.status < 400) {
+        while try_request(api, "GET", "/v1/status", None).is_none_or(|r| r.status >= 400) {
             assert!(Instant::now() < deadline, "runner {api} never ready");
             std::thread::sleep(Duration::from_millis(50));
         }
