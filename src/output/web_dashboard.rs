@@ -728,6 +728,9 @@ impl Output for WebDashboard {
             // Closing the streams lets the pages see the end.
             hub.clients.clear();
         }
+        // The server's shutdown drops open connections: give the streams a moment to write the
+        // queued `stop` event first, or a page sees a broken stream instead of the end.
+        std::thread::sleep(Duration::from_millis(300));
         if let Some(mut s) = self.server.take() {
             if let Some(stop) = s.stop.take() {
                 let _ = stop.send(());
