@@ -6,7 +6,8 @@
 Runs every variant REPS times, the order rotating between repetitions (so drift on a shared
 machine hits all of them), each pinned to CPU $PIN (default 0; empty: unpinned) under
 /usr/bin/time; prints the median wall time, CPU time (user + sys) and peak RSS per variant.
-TOOL is rk6 ($RK6, default target/release/rk6) or k6 (/opt/k6/bin/k6); the 'K=V;K=V' pairs
+TOOL is rk6 ($RK6, default target/release/rk6), rk6=PATH (another rk6 binary, e.g. an A/B of
+two builds: before:rk6=target/rk6-before after:rk6) or k6 (/opt/k6/bin/k6); the 'K=V;K=V' pairs
 are the script's -e variables; ENV=V pairs are set in the variant's environment (e.g.
 _RJEM_MALLOC_CONF=dirty_decay_ms:0). Example (docs/performance.md, round 3):
 
@@ -23,7 +24,7 @@ for i in range(reps):
     order = variants[i % len(variants):] + variants[:i % len(variants)]
     for v in order:
         name, tool, extra = (v.split(":", 2) + [""])[:3]
-        exe = RK6 if tool == "rk6" else "/opt/k6/bin/k6"
+        exe = RK6 if tool == "rk6" else tool[4:] if tool.startswith("rk6=") else "/opt/k6/bin/k6"
         env = dict(os.environ, K6_NO_USAGE_REPORT="true")
         for kv in filter(None, extra.split(",")):
             k, val = kv.split("=", 1); env[k] = val

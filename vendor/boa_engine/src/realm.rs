@@ -9,7 +9,8 @@
 use std::any::TypeId;
 
 use crate::{
-    Context, HostDefined, JsNativeError, JsObject, JsResult, JsString,
+    Context,
+    builtins::lazy::LazyBuiltin, HostDefined, JsNativeError, JsObject, JsResult, JsString,
     class::Class,
     context::{
         HostHooks,
@@ -78,6 +79,19 @@ impl Realm {
     /// Create a new [`Realm`].
     #[inline]
     pub fn create(hooks: &dyn HostHooks, root_shape: &RootShape) -> JsResult<Self> {
+        let (realm, lazy) = Self::create_lazy(hooks, root_shape)?;
+        for builtin in lazy {
+            builtin.realize();
+        }
+        Ok(realm)
+    }
+
+    /// Creates a new [`Realm`] whose less used built-ins are filled in on first use
+    /// (`builtins::lazy`); the caller (a [`Context`](crate::Context)) keeps the returned ones.
+    pub(crate) fn create_lazy(
+        hooks: &dyn HostHooks,
+        root_shape: &RootShape,
+    ) -> JsResult<(Self, Vec<LazyBuiltin>)> {
         let intrinsics = Intrinsics::uninit(root_shape).ok_or_else(|| {
             JsNativeError::typ().with_message("failed to create the realm intrinsics")
         })?;
@@ -103,9 +117,9 @@ impl Realm {
             }),
         };
 
-        realm.initialize();
+        let lazy = realm.initialize();
 
-        Ok(realm)
+        Ok((realm, lazy))
     }
 
     /// Gets the intrinsics of this `Realm`.

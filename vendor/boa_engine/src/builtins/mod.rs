@@ -38,6 +38,7 @@ pub mod weak_map;
 pub mod weak_set;
 
 mod builder;
+pub(crate) mod lazy;
 
 use builder::BuiltInBuilder;
 use error::Error;
@@ -90,6 +91,7 @@ pub(crate) use self::{
 use crate::{
     Context, JsResult, JsString, JsValue,
     builtins::{
+        lazy::LazyBuiltin,
         array::ArrayIterator,
         array_buffer::{ArrayBuffer, SharedArrayBuffer},
         async_generator::AsyncGenerator,
@@ -242,85 +244,89 @@ impl Realm {
     /// Abstract operation [`CreateIntrinsics ( realmRec )`][spec]
     ///
     /// [spec]: https://tc39.es/ecma262/#sec-createintrinsics
-    pub(crate) fn initialize(&self) {
+    /// Initializes the realm's intrinsics: the built-ins every script reaches (functions,
+    /// objects, arrays, strings, numbers, errors, promises, iterators...) at once, the others
+    /// on first use (`lazy`): returns those, for the context to fill when they are touched.
+    pub(crate) fn initialize(&self) -> Vec<LazyBuiltin> {
+        let mut lazy = Vec::new();
         BuiltInFunctionObject::init(self);
         OrdinaryObject::init(self);
-        Iterator::init(self);
-        AsyncIterator::init(self);
-        AsyncFromSyncIterator::init(self);
-        IteratorConstructor::init(self);
-        WrapForValidIterator::init(self);
-        IteratorHelper::init(self);
-        Math::init(self);
-        Json::init(self);
+        lazy.push(LazyBuiltin::object::<Iterator>(self));
+        lazy.push(LazyBuiltin::object::<AsyncIterator>(self));
+        lazy.push(LazyBuiltin::object::<AsyncFromSyncIterator>(self));
+        lazy.push(LazyBuiltin::constructor_only::<IteratorConstructor>(self));
+        lazy.push(LazyBuiltin::object::<WrapForValidIterator>(self));
+        lazy.push(LazyBuiltin::object::<IteratorHelper>(self));
+        lazy.push(LazyBuiltin::object::<Math>(self));
+        lazy.push(LazyBuiltin::object::<Json>(self));
         Array::init(self);
         ArrayIterator::init(self);
-        Proxy::init(self);
-        ArrayBuffer::init(self);
-        SharedArrayBuffer::init(self);
-        BigInt::init(self);
-        Boolean::init(self);
-        Date::init(self);
-        DataView::init(self);
-        Map::init(self);
-        MapIterator::init(self);
-        IsFinite::init(self);
-        IsNaN::init(self);
-        ParseInt::init(self);
-        ParseFloat::init(self);
-        Number::init(self);
+        lazy.push(LazyBuiltin::constructor_only::<Proxy>(self));
+        lazy.push(LazyBuiltin::constructor::<ArrayBuffer>(self));
+        lazy.push(LazyBuiltin::constructor::<SharedArrayBuffer>(self));
+        lazy.push(LazyBuiltin::constructor::<BigInt>(self));
+        lazy.push(LazyBuiltin::constructor::<Boolean>(self));
+        lazy.push(LazyBuiltin::constructor::<Date>(self));
+        lazy.push(LazyBuiltin::constructor::<DataView>(self));
+        lazy.push(LazyBuiltin::constructor::<Map>(self));
+        lazy.push(LazyBuiltin::object::<MapIterator>(self));
+        lazy.push(LazyBuiltin::object::<IsFinite>(self));
+        lazy.push(LazyBuiltin::object::<IsNaN>(self));
+        lazy.push(LazyBuiltin::object::<ParseInt>(self));
+        lazy.push(LazyBuiltin::object::<ParseFloat>(self));
+        lazy.push(LazyBuiltin::constructor::<Number>(self));
         Eval::init(self);
-        Set::init(self);
-        SetIterator::init(self);
-        String::init(self);
-        StringIterator::init(self);
-        RegExp::init(self);
-        RegExpStringIterator::init(self);
-        BuiltinTypedArray::init(self);
-        Int8Array::init(self);
-        Uint8Array::init(self);
-        Uint8ClampedArray::init(self);
-        Int16Array::init(self);
-        Uint16Array::init(self);
-        Int32Array::init(self);
-        Uint32Array::init(self);
-        BigInt64Array::init(self);
-        BigUint64Array::init(self);
+        lazy.push(LazyBuiltin::constructor::<Set>(self));
+        lazy.push(LazyBuiltin::object::<SetIterator>(self));
+        lazy.push(LazyBuiltin::constructor::<String>(self));
+        lazy.push(LazyBuiltin::object::<StringIterator>(self));
+        lazy.push(LazyBuiltin::constructor::<RegExp>(self));
+        lazy.push(LazyBuiltin::object::<RegExpStringIterator>(self));
+        lazy.push(LazyBuiltin::constructor::<BuiltinTypedArray>(self));
+        lazy.push(LazyBuiltin::constructor::<Int8Array>(self));
+        lazy.push(LazyBuiltin::constructor::<Uint8Array>(self));
+        lazy.push(LazyBuiltin::constructor::<Uint8ClampedArray>(self));
+        lazy.push(LazyBuiltin::constructor::<Int16Array>(self));
+        lazy.push(LazyBuiltin::constructor::<Uint16Array>(self));
+        lazy.push(LazyBuiltin::constructor::<Int32Array>(self));
+        lazy.push(LazyBuiltin::constructor::<Uint32Array>(self));
+        lazy.push(LazyBuiltin::constructor::<BigInt64Array>(self));
+        lazy.push(LazyBuiltin::constructor::<BigUint64Array>(self));
         #[cfg(feature = "float16")]
-        typed_array::Float16Array::init(self);
-        Float32Array::init(self);
-        Float64Array::init(self);
-        Symbol::init(self);
-        Error::init(self);
-        RangeError::init(self);
-        ReferenceError::init(self);
-        TypeError::init(self);
+        lazy.push(LazyBuiltin::constructor::<typed_array::Float16Array>(self));
+        lazy.push(LazyBuiltin::constructor::<Float32Array>(self));
+        lazy.push(LazyBuiltin::constructor::<Float64Array>(self));
+        lazy.push(LazyBuiltin::constructor::<Symbol>(self));
+        lazy.push(LazyBuiltin::constructor::<Error>(self));
+        lazy.push(LazyBuiltin::constructor::<RangeError>(self));
+        lazy.push(LazyBuiltin::constructor::<ReferenceError>(self));
+        lazy.push(LazyBuiltin::constructor::<TypeError>(self));
         ThrowTypeError::init(self);
-        SyntaxError::init(self);
-        EvalError::init(self);
-        UriError::init(self);
-        AggregateError::init(self);
-        Reflect::init(self);
-        Generator::init(self);
-        GeneratorFunction::init(self);
-        Promise::init(self);
-        AsyncFunction::init(self);
-        AsyncGenerator::init(self);
-        AsyncGeneratorFunction::init(self);
-        EncodeUri::init(self);
-        EncodeUriComponent::init(self);
-        DecodeUri::init(self);
-        DecodeUriComponent::init(self);
-        WeakRef::init(self);
-        WeakMap::init(self);
-        WeakSet::init(self);
-        Atomics::init(self);
-        FinalizationRegistry::init(self);
+        lazy.push(LazyBuiltin::constructor::<SyntaxError>(self));
+        lazy.push(LazyBuiltin::constructor::<EvalError>(self));
+        lazy.push(LazyBuiltin::constructor::<UriError>(self));
+        lazy.push(LazyBuiltin::constructor::<AggregateError>(self));
+        lazy.push(LazyBuiltin::object::<Reflect>(self));
+        lazy.push(LazyBuiltin::object::<Generator>(self));
+        lazy.push(LazyBuiltin::constructor::<GeneratorFunction>(self));
+        lazy.push(LazyBuiltin::constructor::<Promise>(self));
+        lazy.push(LazyBuiltin::constructor::<AsyncFunction>(self));
+        lazy.push(LazyBuiltin::object::<AsyncGenerator>(self));
+        lazy.push(LazyBuiltin::constructor::<AsyncGeneratorFunction>(self));
+        lazy.push(LazyBuiltin::object::<EncodeUri>(self));
+        lazy.push(LazyBuiltin::object::<EncodeUriComponent>(self));
+        lazy.push(LazyBuiltin::object::<DecodeUri>(self));
+        lazy.push(LazyBuiltin::object::<DecodeUriComponent>(self));
+        lazy.push(LazyBuiltin::constructor::<WeakRef>(self));
+        lazy.push(LazyBuiltin::constructor::<WeakMap>(self));
+        lazy.push(LazyBuiltin::constructor::<WeakSet>(self));
+        lazy.push(LazyBuiltin::object::<Atomics>(self));
+        lazy.push(LazyBuiltin::constructor::<FinalizationRegistry>(self));
 
         #[cfg(feature = "annex-b")]
         {
-            escape::Escape::init(self);
-            escape::Unescape::init(self);
+            lazy.push(LazyBuiltin::object::<escape::Escape>(self));
+            lazy.push(LazyBuiltin::object::<escape::Unescape>(self));
         }
 
         #[cfg(feature = "intl")]
@@ -350,6 +356,7 @@ impl Realm {
             temporal::PlainYearMonth::init(self);
             temporal::ZonedDateTime::init(self);
         }
+        lazy
     }
 }
 

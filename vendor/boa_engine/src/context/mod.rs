@@ -15,6 +15,7 @@ use temporal_rs::provider::TimeZoneProvider;
 #[cfg(any(feature = "temporal", feature = "intl"))]
 use timezone_provider::experimental_tzif::ZeroCompiledTzdbProvider;
 
+use crate::builtins::lazy::LazyBuiltin;
 use crate::job::Job;
 use crate::js_error;
 use crate::module::DynModuleLoader;
@@ -106,6 +107,9 @@ pub struct Context {
     pub(crate) vm: Vm,
 
     pub(crate) kept_alive: Vec<JsObject>,
+
+    /// The built-ins of this context's realms not filled in yet (`builtins::lazy`).
+    pub(crate) lazy_builtins: Vec<LazyBuiltin>,
 
     can_block: bool,
 
@@ -529,9 +533,27 @@ impl Context {
         std::mem::replace(&mut self.vm.frame_mut().realm, realm)
     }
 
+    /// Fills in every built-in of this context's realms that is still waiting for its first
+    /// use (a realm creates the less used ones, such as typed arrays, `Reflect` or `Date`, when
+    /// a script first touches them). Scripts cannot tell the difference; a host may call this
+    /// to pay the whole cost up front, or before handing a realm to another context.
+    pub fn realize_builtins(&mut self) {
+        for builtin in std::mem::take(&mut self.lazy_builtins) {
+            builtin.realize();
+        }
+    }
+
+    /// Returns how many built-ins of this context's realms are still waiting for their first
+    /// use (see [`Context::realize_builtins`]).
+    #[must_use]
+    pub fn pending_builtins(&self) -> usize {
+        self.lazy_builtins.len()
+    }
+
     /// Create a new Realm with the default global bindings.
     pub fn create_realm(&mut self) -> JsResult<Realm> {
-        let realm = Realm::create(self.host_hooks.as_ref(), &self.root_shape)?;
+        let (realm, lazy) = Realm::create_lazy(self.host_hooks.as_ref(), &self.root_shape)?;
+        self.lazy_builtins.extend(lazy);
 
         let old_realm = self.enter_realm(realm);
 
@@ -1232,7 +1254,7 @@ impl ContextBuilder {
 
         let host_hooks = self.host_hooks.unwrap_or(Rc::new(DefaultHooks));
         let clock = self.clock.unwrap_or_else(|| Rc::new(StdClock::new()));
-        let realm = Realm::create(host_hooks.as_ref(), &root_shape)?;
+        let (realm, lazy_builtins) = Realm::create_lazy(host_hooks.as_ref(), &root_shape)?;
         let vm = Vm::new(realm);
 
         let module_loader: Rc<dyn DynModuleLoader> = if let Some(loader) = self.module_loader {
@@ -1275,6 +1297,7 @@ impl ContextBuilder {
             #[cfg(feature = "fuzz")]
             instructions_remaining: self.instructions_remaining,
             kept_alive: Vec::new(),
+            lazy_builtins,
             host_hooks,
             clock,
             job_executor,

@@ -37,6 +37,7 @@ use thin_vec::ThinVec;
 use boa_gc::GcBox;
 
 #[cfg(not(feature = "jsvalue-enum"))]
+use std::cell::Cell;
 use std::ptr::NonNull;
 
 /// A wrapper type for an immutably borrowed type T.
@@ -78,8 +79,11 @@ impl<T: NativeObject> Clone for JsObject<T> {
 #[allow(missing_debug_implementations)]
 #[derive(Trace, Finalize)]
 pub(crate) struct VTableObject<T: NativeObject + ?Sized> {
+    // A `Cell` so that a built-in created on first use (`builtins::lazy`) can swap its
+    // placeholder internal methods for the real ones in place: every reference to the object
+    // stays valid.
     #[unsafe_ignore_trace]
-    vtable: &'static InternalObjectMethods,
+    vtable: Cell<&'static InternalObjectMethods>,
     object: GcRefCell<Object<T>>,
 }
 
@@ -129,7 +133,7 @@ impl JsObject {
     ) -> Self {
         let inner = Gc::new(VTableObject {
             object: GcRefCell::new(object),
-            vtable,
+            vtable: Cell::new(vtable),
         });
 
         JsObject { inner }.upcast()
@@ -220,7 +224,7 @@ impl JsObject {
                 extensible: true,
                 private_elements: ThinVec::new(),
             }),
-            vtable: internal_methods,
+            vtable: Cell::new(internal_methods),
         });
 
         JsObject { inner }.upcast()
@@ -249,7 +253,7 @@ impl JsObject {
                 extensible: true,
                 private_elements: ThinVec::new(),
             }),
-            vtable: internal_methods,
+            vtable: Cell::new(internal_methods),
         });
 
         JsObject { inner }
@@ -1014,7 +1018,7 @@ impl<T: NativeObject> JsObject<T> {
     #[must_use]
     pub fn is_callable(&self) -> bool {
         !fn_addr_eq(
-            self.inner.vtable.__call__,
+            self.inner.vtable.get().__call__,
             ORDINARY_INTERNAL_METHODS.__call__,
         )
     }
@@ -1029,13 +1033,18 @@ impl<T: NativeObject> JsObject<T> {
     #[must_use]
     pub fn is_constructor(&self) -> bool {
         !fn_addr_eq(
-            self.inner.vtable.__construct__,
+            self.inner.vtable.get().__construct__,
             ORDINARY_INTERNAL_METHODS.__construct__,
         )
     }
 
     pub(crate) fn vtable(&self) -> &'static InternalObjectMethods {
-        self.inner.vtable
+        self.inner.vtable.get()
+    }
+
+    /// Replaces the object's internal methods (see `builtins::lazy`).
+    pub(crate) fn set_vtable(&self, vtable: &'static InternalObjectMethods) {
+        self.inner.vtable.set(vtable);
     }
 
     pub(crate) fn inner(&self) -> &Gc<VTableObject<T>> {
@@ -1088,7 +1097,7 @@ impl<T: NativeObject> JsObject<T> {
                 extensible: true,
                 private_elements: ThinVec::new(),
             }),
-            vtable: internal_methods,
+            vtable: Cell::new(internal_methods),
         });
 
         Self { inner }
@@ -1120,7 +1129,7 @@ impl<T: NativeObject> JsObject<T> {
                 extensible: true,
                 private_elements: ThinVec::new(),
             }),
-            vtable: internal_methods,
+            vtable: Cell::new(internal_methods),
         });
 
         Self { inner }

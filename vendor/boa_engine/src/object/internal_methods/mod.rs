@@ -528,11 +528,10 @@ pub(crate) fn ordinary_get_prototype_of(
 ///  - [ECMAScript reference][spec]
 ///
 /// [spec]: https://tc39.es/ecma262/#sec-ordinarysetprototypeof
-#[allow(clippy::unnecessary_wraps)]
 pub(crate) fn ordinary_set_prototype_of(
     obj: &JsObject,
     val: JsPrototype,
-    _: &mut Context,
+    context: &mut Context,
 ) -> JsResult<bool> {
     // 1. Assert: Either Type(V) is Object or Type(V) is Null.
     // 2. Let current be O.[[Prototype]].
@@ -556,6 +555,8 @@ pub(crate) fn ordinary_set_prototype_of(
     // 8. Repeat, while done is false,
     // a. If p is null, set done to true.
     while let Some(proto) = p {
+        // A built-in not filled in yet has no [[Prototype]] so far (`builtins::lazy`).
+        crate::builtins::lazy::realize_if_lazy(&proto, context)?;
         // b. Else if SameValue(p, O) is true, return false.
         if &proto == obj {
             return Ok(false);
