@@ -66,12 +66,7 @@ impl std::fmt::Debug for LazyBuiltin {
 
 impl LazyBuiltin {
     /// Defers `init` until one of `shells` is used; gives them the placeholder methods.
-    fn new(
-        name: &'static str,
-        realm: &Realm,
-        init: fn(&Realm),
-        shells: Vec<JsObject>,
-    ) -> Self {
+    fn new(name: &'static str, realm: &Realm, init: fn(&Realm), shells: Vec<JsObject>) -> Self {
         let shells = shells
             .into_iter()
             .map(|shell| {
@@ -409,7 +404,10 @@ mod tests {
                 "typeof Uint8Array + typeof Reflect + typeof Proxy + typeof Map + typeof Atomics",
             ))
             .expect("typeof");
-        assert_eq!(value, js_string!("functionobjectfunctionfunctionobject").into());
+        assert_eq!(
+            value,
+            js_string!("functionobjectfunctionfunctionobject").into()
+        );
         assert_eq!(context.pending_builtins(), pending);
 
         // One family at a time: Map's constructor and prototype, not Set.
