@@ -9,8 +9,8 @@
 use std::any::TypeId;
 
 use crate::{
-    Context,
-    builtins::lazy::LazyBuiltin, HostDefined, JsNativeError, JsObject, JsResult, JsString,
+    Context, HostDefined, JsNativeError, JsObject, JsResult, JsString,
+    builtins::lazy::LazyBuiltin,
     class::Class,
     context::{
         HostHooks,

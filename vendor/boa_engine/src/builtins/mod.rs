@@ -91,7 +91,6 @@ pub(crate) use self::{
 use crate::{
     Context, JsResult, JsString, JsValue,
     builtins::{
-        lazy::LazyBuiltin,
         array::ArrayIterator,
         array_buffer::{ArrayBuffer, SharedArrayBuffer},
         async_generator::AsyncGenerator,
@@ -104,6 +103,7 @@ use crate::{
         iterable::iterator_helper::IteratorHelper,
         iterable::wrap_for_valid_iterator::WrapForValidIterator,
         iterable::{AsyncFromSyncIterator, AsyncIterator, Iterator},
+        lazy::LazyBuiltin,
         map::MapIterator,
         regexp::RegExpStringIterator,
         set::SetIterator,
