@@ -29,6 +29,8 @@ set -euo pipefail
 VENV="${RK6_CI_VENV:-/opt/rk6-ci/venv}"
 SUDO=""
 if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
+# Every apt-get waits up to 10 min for the dpkg lock (a fresh VM's unattended-upgrades, or a
+# parallel install) instead of failing the run: DPkg::Lock::Timeout below.
 
 if [ ! -x "$VENV/bin/moto_server" ]; then
     echo "setup-outputs: installing moto[server] into $VENV"
@@ -42,10 +44,10 @@ fi
 if ! command -v influxd >/dev/null && [ ! -x /usr/bin/influxd ]; then
     echo "setup-outputs: installing influxdb (apt)"
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
     # The package's postinst tries to start the service; that is harmless (or fails quietly)
     # in containers without systemd. The tests run their own influxd.
-    $SUDO apt-get install -y -qq influxdb >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq influxdb >/dev/null
     # Stop any daemon the package may have started so it does not hold port 8086.
     if command -v service >/dev/null; then $SUDO service influxdb stop >/dev/null 2>&1 || true; fi
 else
@@ -61,8 +63,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup-outputs: installing ${missing[*]} (apt)"
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
     if command -v service >/dev/null; then
         for s in postgresql prometheus clickhouse-server; do $SUDO service "$s" stop >/dev/null 2>&1 || true; done
     fi
@@ -93,8 +95,8 @@ TS_DIR="${RK6_TS_DIR:-/opt/rk6-ci/ts}"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     echo "setup-outputs: installing nodejs and npm (apt)"
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq nodejs npm >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm >/dev/null
 fi
 ts_version() { node -p "require('$TS_DIR/node_modules/$1/package.json').version" 2>/dev/null || true; }
 if [ "$(ts_version typescript)" != 6.0.3 ] || [ "$(ts_version typescript-7)" != 7.0.2 ]; then
@@ -108,16 +110,16 @@ fi
 if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
     echo "setup-outputs: installing python3-jsonschema python3-yaml (apt)"
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq python3-jsonschema python3-yaml >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq python3-jsonschema python3-yaml >/dev/null
 else
     echo "setup-outputs: python3 jsonschema and yaml present"
 fi
 if ! command -v redis-server >/dev/null; then
     echo "setup-outputs: installing redis-server (apt)"
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq redis-server >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq redis-server >/dev/null
     # The package may start a daemon on 6379; the tests run their own servers.
     if command -v service >/dev/null; then $SUDO service redis-server stop >/dev/null 2>&1 || true; fi
 else
@@ -126,8 +128,8 @@ fi
 if ! command -v chromium >/dev/null; then
     echo "setup-outputs: installing chromium (apt)"
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq chromium >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium >/dev/null
 else
     echo "setup-outputs: chromium present ($(command -v chromium))"
 fi

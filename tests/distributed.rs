@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use common::*;
 use serde_json::Value;
@@ -37,13 +37,8 @@ export default function () {
 
 /// Runner `i` of `n` (from 1), with k6-operator's flags and a snapshot.
 fn start_instance(ws: &Workspace, base: &str, i: usize, n: usize) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_rk6"))
-        .current_dir(ws.dir.path())
+    operator_runner(ws, i, n)
         .args([
-            "run".to_string(),
-            "--quiet".to_string(),
-            format!("--execution-segment={}/{n}:{i}/{n}", i - 1),
-            format!("--execution-segment-sequence={}", operator_sequence(n)),
             "--address=".to_string(),
             // k6-operator passes the same arguments to every runner: `{instance}` tells them apart.
             "--snapshot-out=snap{instance}.json".to_string(),
@@ -55,8 +50,6 @@ fn start_instance(ws: &Workspace, base: &str, i: usize, n: usize) -> Child {
             "--tag".to_string(),
             "testrun_name=merge".to_string(),
         ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("rk6 starts")
 }
@@ -251,8 +244,8 @@ const START: &str =
 /// the last one is resumed, so they start together instead of 0.9 s apart.
 #[test]
 fn the_barrier_starts_every_instance_together() {
-    use common::http_api::{free_port, request, try_request};
-    use std::time::{Duration, Instant};
+    use common::http_api::{free_port, request};
+    use std::time::Duration;
     let n = 4;
     let ws = Workspace::new();
     ws.write("script.js", BARRIER_SCRIPT);
@@ -261,13 +254,8 @@ fn the_barrier_starts_every_instance_together() {
         .collect();
     let mut children: Vec<Child> = (1..=n)
         .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_rk6"))
-                .current_dir(ws.dir.path())
+            operator_runner(&ws, i, n)
                 .args([
-                    "run".to_string(),
-                    "--quiet".to_string(),
-                    format!("--execution-segment={}/{n}:{i}/{n}", i - 1),
-                    format!("--execution-segment-sequence={}", operator_sequence(n)),
                     "--log-format=raw".to_string(),
                     format!("--coordinator={}", apis[0]),
                     "script.js".to_string(),
@@ -276,19 +264,11 @@ fn the_barrier_starts_every_instance_together() {
                     "--tag".to_string(),
                     format!("instance_id={i}"),
                 ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
                 .spawn()
                 .expect("rk6 starts")
         })
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for api in &apis {
-        while try_request(api, "GET", "/v1/status", None).is_none_or(|r| r.status >= 400) {
-            assert!(Instant::now() < deadline, "runner {api} never ready");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+    wait_until_ready(apis.iter().map(String::as_str));
     let mut last_resume = 0;
     for (i, api) in apis.iter().enumerate() {
         if i > 0 {
@@ -470,20 +450,13 @@ export default function () {
             } else {
                 String::new()
             };
-            Command::new(env!("CARGO_BIN_EXE_rk6"))
-                .current_dir(ws.dir.path())
+            operator_runner(&ws, i, n)
                 .args([
-                    "run".to_string(),
-                    "--quiet".to_string(),
-                    format!("--execution-segment={}/{n}:{i}/{n}", i - 1),
-                    format!("--execution-segment-sequence={}", operator_sequence(n)),
                     format!("--address={address}"),
                     format!("--coordinator={coordinator}"),
                     format!("--snapshot-out=snap{i}.json"),
                     "script.js".to_string(),
                 ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
                 .spawn()
                 .expect("rk6 starts")
         })

@@ -12,7 +12,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use common::http_api::*;
@@ -54,13 +54,8 @@ impl Drop for Runner {
 
 fn start_runner(ws: &Workspace, script: &std::path::Path, i: usize, n: usize) -> Runner {
     let api = format!("127.0.0.1:{}", free_port());
-    let child = Command::new(env!("CARGO_BIN_EXE_rk6"))
-        .current_dir(ws.dir.path())
+    let child = operator_runner(ws, i, n)
         .args([
-            "run".to_string(),
-            "--quiet".to_string(),
-            format!("--execution-segment={}/{n}:{i}/{n}", i - 1),
-            format!("--execution-segment-sequence={}", operator_sequence(n)),
             // spec.arguments
             "--log-format=raw".to_string(),
             script.display().to_string(),
@@ -71,8 +66,6 @@ fn start_runner(ws: &Workspace, script: &std::path::Path, i: usize, n: usize) ->
             "--tag".to_string(),
             "testrun_name=harness".to_string(),
         ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("rk6 starts");
     Runner { child, api }
@@ -85,23 +78,13 @@ fn operator_run(n: usize) -> Vec<(i32, Vec<Value>)> {
     let script = ws.write("test.js", SCRIPT);
     let mut runners: Vec<Runner> = (1..=n).map(|i| start_runner(&ws, &script, i, n)).collect();
     // isServiceReady: every runner answers GET /v1/status below 400.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for r in &runners {
-        loop {
-            match try_request(&r.api, "GET", "/v1/status", None) {
-                Some(resp) if resp.status < 400 => break,
-                _ => {
-                    assert!(Instant::now() < deadline, "runner {} never ready", r.api);
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-            }
-        }
-    }
+    wait_until_ready(runners.iter().map(|r| r.api.as_str()));
     // The starter: one PATCH per runner, in order.
     for r in &runners {
         let resp = request(&r.api, "PATCH", "/v1/status", Some(START));
         assert_eq!(resp.status, 200, "{}", resp.body);
     }
+    let deadline = Instant::now() + Duration::from_secs(60);
     let mut results = Vec::new();
     for r in &mut runners {
         let status = loop {

@@ -771,13 +771,8 @@ fn split_test_instances_write_one_run() {
     );
     let children: Vec<Child> = (1..=3)
         .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_rk6"))
-                .current_dir(ws.dir.path())
+            common::operator_runner(&ws, i, 3)
                 .args([
-                    "run".to_string(),
-                    "--quiet".to_string(),
-                    format!("--execution-segment={}/3:{i}/3", i - 1),
-                    "--execution-segment-sequence=0,1/3,2/3,1".to_string(),
                     "--out=timestream=rk6db.tbl".to_string(),
                     "--address=".to_string(),
                     "script.js".to_string(),
@@ -789,8 +784,6 @@ fn split_test_instances_write_one_run() {
                     format!("region=region-{}", i % 2),
                 ])
                 .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
                 .spawn()
                 .expect("rk6 starts")
         })

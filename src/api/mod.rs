@@ -160,14 +160,39 @@ fn not_found() -> Response<Full<Bytes>> {
     r
 }
 
+/// The largest request body the API reads: a status PATCH, a barrier call or an instance's
+/// totals are a few KB; a bound keeps a stray client from holding the process's memory.
+const MAX_REQUEST_BODY: usize = 16 << 20;
+
+/// A request's body, or the error response k6 gives for one it cannot read.
+async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
+    match http_body_util::Limited::new(req.into_body(), MAX_REQUEST_BODY)
+        .collect()
+        .await
+    {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) => Err(api_error(400, "Couldn't read request", &e.to_string())),
+    }
+}
+
+/// k6's 404 for an unknown metric or group: its JSON error with a text/plain content type.
+fn not_found_as_text(detail: &str) -> Response<Full<Bytes>> {
+    let mut r = api_error(404, "Not Found", detail);
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
 async fn handle(req: Request<Incoming>, state: Arc<ApiState>) -> Response<Full<Bytes>> {
     let path = req.uri().path().trim_end_matches('/').to_string();
     match (req.method().clone(), path.as_str()) {
         (Method::GET, "/v1/status") => status_response(&state).await,
         (Method::PATCH, "/v1/status") => {
-            let body = match req.into_body().collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(e) => return api_error(400, "Couldn't read request", &e.to_string()),
+            let body = match read_body(req).await {
+                Ok(b) => b,
+                Err(r) => return r,
             };
             patch_status(&state, &body).await
         }
@@ -185,15 +210,7 @@ async fn handle(req: Request<Incoming>, state: Arc<ApiState>) -> Response<Full<B
             };
             match s.metrics.iter().find(|m| m.name == id) {
                 Some(m) => json_response(StatusCode::OK, &json!({"data": metric_json(m)})),
-                None => {
-                    // k6 sends this JSON with a text/plain content type.
-                    let mut r = api_error(404, "Not Found", "No metric with that ID was found");
-                    r.headers_mut().insert(
-                        hyper::header::CONTENT_TYPE,
-                        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
-                    );
-                    r
-                }
+                None => not_found_as_text("No metric with that ID was found"),
             }
         }
         (Method::GET, "/v1/groups") => match snapshot(&state).await {
@@ -213,14 +230,7 @@ async fn handle(req: Request<Incoming>, state: Arc<ApiState>) -> Response<Full<B
             groups_json(&s.root_group, None, &mut all);
             match all.into_iter().find(|g| g["id"] == id) {
                 Some(g) => json_response(StatusCode::OK, &json!({ "data": g })),
-                None => {
-                    let mut r = api_error(404, "Not Found", "No group with that ID was found");
-                    r.headers_mut().insert(
-                        hyper::header::CONTENT_TYPE,
-                        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
-                    );
-                    r
-                }
+                None => not_found_as_text("No group with that ID was found"),
             }
         }
         (Method::POST, crate::distributed::barrier::PATH) => {
@@ -231,9 +241,9 @@ async fn handle(req: Request<Incoming>, state: Arc<ApiState>) -> Response<Full<B
                     "this instance does not coordinate a split test (--coordinator)",
                 );
             };
-            let body = match req.into_body().collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(e) => return api_error(400, "Couldn't read request", &e.to_string()),
+            let body = match read_body(req).await {
+                Ok(b) => b,
+                Err(r) => return r,
             };
             match crate::distributed::barrier::serve(&barrier, &body).await {
                 Ok(answer) => json_response(StatusCode::OK, &json!(answer)),
@@ -248,9 +258,9 @@ async fn handle(req: Request<Incoming>, state: Arc<ApiState>) -> Response<Full<B
                     "this instance does not judge the thresholds of a split test (--coordinator)",
                 );
             };
-            let body = match req.into_body().collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(e) => return api_error(400, "Couldn't read request", &e.to_string()),
+            let body = match read_body(req).await {
+                Ok(b) => b,
+                Err(r) => return r,
             };
             match serde_json::from_slice::<crate::distributed::live::Report>(&body) {
                 Ok(report) => json_response(StatusCode::OK, &json!(board.report(report))),

@@ -31,6 +31,7 @@ use hyper::body::{Body, Frame};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
@@ -254,6 +255,9 @@ struct CheckTally {
 
 /// Distinct checks beyond this many (a name built from data) are not listed live.
 const MAX_CHECKS: usize = 1000;
+
+/// How long the end of the test waits for open pages to receive the last events.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(2);
 
 /// Scopes beyond this many (scenarios and groups) fold into the whole test only.
 const MAX_SCOPES: usize = 256;
@@ -567,6 +571,7 @@ fn serve(host: &str, port: u16, hub: Arc<Mutex<Hub>>) -> anyhow::Result<Server> 
                 let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                     return;
                 };
+                let connections = GracefulShutdown::new();
                 loop {
                     let stream = tokio::select! {
                         _ = &mut stop_rx => break,
@@ -580,12 +585,18 @@ fn serve(host: &str, port: u16, hub: Arc<Mutex<Hub>>) -> anyhow::Result<Server> 
                         let resp = route(&hub, req.uri().path());
                         async move { Ok::<_, Infallible>(resp) }
                     });
+                    let conn = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .into_owned();
+                    let conn = connections.watch(conn);
                     tokio::spawn(async move {
-                        let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                            .serve_connection(TokioIo::new(stream), svc)
-                            .await;
+                        let _ = conn.await;
                     });
                 }
+                // The streams end once the hub has dropped their senders: let each connection
+                // write what is queued (the `stop` event) and close, rather than cutting it off,
+                // which a page sees as a broken stream instead of the end of the test.
+                let _ = tokio::time::timeout(SHUTDOWN_DRAIN, connections.shutdown()).await;
             });
         })?;
     Ok(Server {
@@ -728,9 +739,6 @@ impl Output for WebDashboard {
             // Closing the streams lets the pages see the end.
             hub.clients.clear();
         }
-        // The server's shutdown drops open connections: give the streams a moment to write the
-        // queued `stop` event first, or a page sees a broken stream instead of the end.
-        std::thread::sleep(Duration::from_millis(300));
         if let Some(mut s) = self.server.take() {
             if let Some(stop) = s.stop.take() {
                 let _ = stop.send(());

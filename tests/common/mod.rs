@@ -220,3 +220,36 @@ pub fn operator_sequence(n: usize) -> String {
     points.push("1".to_string());
     points.join(",")
 }
+
+/// `rk6 run --quiet` as k6-operator starts runner `i` (from 1) of `n`: the runner's execution
+/// segment and the operator's segment sequence, in the workspace, stderr piped; the caller adds
+/// the rest of the command line and spawns it.
+pub fn operator_runner(ws: &Workspace, i: usize, n: usize) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rk6"));
+    cmd.current_dir(ws.dir.path())
+        .args(["run", "--quiet"])
+        .arg(format!("--execution-segment={}/{n}:{i}/{n}", i - 1))
+        .arg(format!(
+            "--execution-segment-sequence={}",
+            operator_sequence(n)
+        ))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+/// Waits (60 s at most) until every REST API answers `GET /v1/status` below 400, as
+/// k6-operator's starter checks its runners (`isServiceReady`).
+pub fn wait_until_ready<'a>(apis: impl IntoIterator<Item = &'a str>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    for api in apis {
+        while http_api::try_request(api, "GET", "/v1/status", None).is_none_or(|r| r.status >= 400)
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "runner {api} never ready"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
