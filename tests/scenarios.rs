@@ -103,7 +103,7 @@ export function work() {
 
 /// k6 v1.1.0: iterations shared 10, pervu 6, shared_defaults 1, pervu_defaults 1 (defaults:
 /// 1 VU, 1 iteration); each per-vu VU runs exactly 3 with iterationInScenario 0, 1, 2; every
-/// scenario has its own VUs (7 in all); nothing is dropped. Which VU runs how many
+/// scenario has its own VUs (7 in all, none shared); nothing is dropped. Which VU runs how many
 /// shared iterations is a race in k6 too, so only the total is asserted.
 #[test]
 fn iteration_based_executors_run_exact_counts() {
@@ -151,7 +151,13 @@ fn iteration_based_executors_run_exact_counts() {
         .map(|s| vus_of(s).len())
         .sum();
     assert_eq!(all.len(), used, "concurrent scenarios never share a VU");
-    assert_eq!(all.len(), 7);
+    // 7 VUs in all; the shared scenario's 3 may not all get an iteration (a fast VU can take
+    // all 10 before the others start, in k6 too), so between 5 and 7 of them ran one.
+    assert!((5..=7).contains(&all.len()), "VUs that ran: {all:?}");
+    for vu in &all {
+        let id: u64 = vu.parse().expect("a VU id");
+        assert!((1..=7).contains(&id), "VU {vu} beyond the 7 the scenarios need");
+    }
     assert_eq!(summary(&ws)["metrics"]["iterations"]["count"], 18);
 }
 
