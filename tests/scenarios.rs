@@ -156,7 +156,10 @@ fn iteration_based_executors_run_exact_counts() {
     assert!((5..=7).contains(&all.len()), "VUs that ran: {all:?}");
     for vu in &all {
         let id: u64 = vu.parse().expect("a VU id");
-        assert!((1..=7).contains(&id), "VU {vu} beyond the 7 the scenarios need");
+        assert!(
+            (1..=7).contains(&id),
+            "VU {vu} beyond the 7 the scenarios need"
+        );
     }
     assert_eq!(summary(&ws)["metrics"]["iterations"]["count"], 18);
 }
