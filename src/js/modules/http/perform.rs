@@ -323,6 +323,37 @@ pub(super) struct Failure {
     pub(super) partial: Bytes,
 }
 
+/// A request that failed before anything was sent (an unsendable URL or redirect target):
+/// its samples, with zero timings and `url` as their tag, and the failed response for `url`.
+fn fail_unsent(
+    ctx: &RefCell<&mut Context>,
+    spec: &RequestSpec,
+    method: &str,
+    url: &str,
+    error: HttpError,
+    expected: Option<bool>,
+    request: Rc<RequestInfo>,
+) -> JsResult<ResponseData> {
+    let timings = Timings::default();
+    emit_request_samples(
+        &mut ctx.borrow_mut(),
+        spec,
+        &HopReport::failed(method, url, &error, &timings, expected),
+    );
+    failed_response(
+        ctx,
+        spec,
+        method,
+        url,
+        Failure {
+            error,
+            timings,
+            partial: Bytes::new(),
+        },
+        request,
+    )
+}
+
 /// A failed request: warning (or a GoError with `throw`) and the status-0 response.
 pub(super) fn failed_response(
     ctx: &RefCell<&mut Context>,
@@ -513,22 +544,13 @@ pub(super) async fn perform(
         Target::Url(u) => u.clone(),
         Target::Unsendable { raw, shown, error } => {
             let expected = callback.as_ref().map(|cb| cb.matches(0));
-            let timings = Timings::default();
-            emit_request_samples(
-                &mut ctx.borrow_mut(),
-                &spec,
-                &HopReport::failed(&spec.method, shown, error, &timings, expected),
-            );
-            let mut data = failed_response(
+            let mut data = fail_unsent(
                 ctx,
                 &spec,
                 &spec.method,
                 shown,
-                Failure {
-                    error: error.clone(),
-                    timings,
-                    partial: Bytes::new(),
-                },
+                error.clone(),
+                expected,
                 request_info,
             )?;
             data.url = raw.clone();
@@ -780,24 +802,7 @@ pub(super) async fn perform(
                         ),
                     );
                     let expected = callback.as_ref().map(|cb| cb.matches(0));
-                    let timings = Timings::default();
-                    emit_request_samples(
-                        &mut ctx.borrow_mut(),
-                        &spec,
-                        &HopReport::failed(&method, &shown, &e, &timings, expected),
-                    );
-                    return failed_response(
-                        ctx,
-                        &spec,
-                        &method,
-                        &shown,
-                        Failure {
-                            error: e,
-                            timings,
-                            partial: Bytes::new(),
-                        },
-                        request_info,
-                    );
+                    return fail_unsent(ctx, &spec, &method, &shown, e, expected, request_info);
                 }
                 if let Ok(next) = url.join(loc) {
                     redirects += 1;
