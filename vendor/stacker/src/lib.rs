@@ -143,7 +143,71 @@ psm_stack_manipulation! {
         #[path = "alloc_stack_restore_guard.rs"]
         mod stack_restore_guard;
 
-        use stack_restore_guard::StackRestoreGuard;
+        use stack_restore_guard::{StackAllocation, StackRestoreGuard};
+
+        /// A stack allocated once and reused by every [`Stack::run`]: unlike [`grow`], which
+        /// maps a new stack and unmaps it on return each time, the pages one run touched are
+        /// already there for the next (no page faults, no `mmap`/`munmap`), also when the
+        /// next run is on another thread.
+        ///
+        /// Code inside [`Stack::run`] sees this stack's bounds: [`remaining_stack`] and
+        /// [`maybe_grow`] measure against it.
+        pub struct Stack {
+            allocation: StackAllocation,
+        }
+
+        // SAFETY: a `Stack` is a memory area with no thread affinity; `run` takes `&mut self`,
+        // so one thread at a time runs on it, and nothing borrowed from a run outlives it.
+        unsafe impl Send for Stack {}
+
+        impl Stack {
+            /// Allocates a stack of at least `stack_size` bytes (only the pages used are
+            /// backed by memory). Panics, as [`grow`] does, if the system refuses the mapping.
+            pub fn new(stack_size: usize) -> Stack {
+                Stack {
+                    allocation: StackAllocation::new(stack_size),
+                }
+            }
+
+            /// Runs `callback` on this stack, on the calling thread, and returns its result
+            /// (a panic in `callback` continues unwinding in the caller).
+            pub fn run<R, F: FnOnce() -> R>(&mut self, callback: F) -> R {
+                let mut opt_callback = Some(callback);
+                let mut ret = None;
+                let ret_ref = &mut ret;
+                let dyn_callback: &mut dyn FnMut() = &mut || {
+                    let taken_callback = opt_callback.take().unwrap();
+                    *ret_ref = Some(taken_callback());
+                };
+                self.run_dyn(dyn_callback);
+                ret.unwrap()
+            }
+
+            fn run_dyn(&mut self, callback: &mut dyn FnMut()) {
+                let (stack_base, stack_size) = self.allocation.stack_area();
+                let old_stack_limit = get_stack_limit();
+                set_stack_limit(Some(stack_base as usize));
+                // SAFETY: the area is mapped, writable and used by no one else (`&mut self`);
+                // the callback does not unwind out of `on_stack` (the panic is caught and
+                // resumed once back on the caller's stack).
+                let panic = unsafe {
+                    psm::on_stack(stack_base, stack_size, move || {
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback)).err()
+                    })
+                };
+                set_stack_limit(old_stack_limit);
+                if let Some(p) = panic {
+                    std::panic::resume_unwind(p);
+                }
+            }
+
+            /// Gives the pages more than `keep` bytes below the top of the stack back to the
+            /// system (they read as zeroes when a later run touches them again), so that one
+            /// unusually deep run does not keep its memory for the stack's lifetime.
+            pub fn release_below(&mut self, keep: usize) {
+                self.allocation.release_below(keep);
+            }
+        }
 
         fn _grow(requested_stack_size: usize, callback: &mut dyn FnMut()) {
             // Other than that this code has no meaningful gotchas.
@@ -169,6 +233,27 @@ psm_stack_manipulation! {
     }
 
     no {
+        /// A stack of a given size for [`Stack::run`]. Where the stack cannot be switched
+        /// directly (this platform), each run goes through [`grow`].
+        pub struct Stack {
+            stack_size: usize,
+        }
+
+        impl Stack {
+            /// A stack of at least `stack_size` bytes.
+            pub fn new(stack_size: usize) -> Stack {
+                Stack { stack_size }
+            }
+
+            /// Runs `callback` with at least this stack's size of stack.
+            pub fn run<R, F: FnOnce() -> R>(&mut self, callback: F) -> R {
+                grow(self.stack_size, callback)
+            }
+
+            /// Nothing is kept between runs here.
+            pub fn release_below(&mut self, _keep: usize) {}
+        }
+
         #[cfg(not(all(windows, not(miri))))]
         fn _grow(stack_size: usize, callback: &mut dyn FnMut()) {
             let _ = stack_size;

@@ -1,14 +1,39 @@
 use crate::{get_stack_limit, set_stack_limit};
 
+/// A stack allocated for [`crate::grow`], which restores the stack limit when it is dropped.
 pub struct StackRestoreGuard {
-    mapping: *mut u8,
-    size_with_guard: usize,
-    page_size: usize,
+    allocation: StackAllocation,
     old_stack_limit: Option<usize>,
 }
 
 impl StackRestoreGuard {
     pub fn new(requested_size: usize) -> StackRestoreGuard {
+        StackRestoreGuard {
+            allocation: StackAllocation::new(requested_size),
+            old_stack_limit: get_stack_limit(),
+        }
+    }
+
+    pub fn stack_area(&self) -> (*mut u8, usize) {
+        self.allocation.stack_area()
+    }
+}
+
+impl Drop for StackRestoreGuard {
+    fn drop(&mut self) {
+        set_stack_limit(self.old_stack_limit);
+    }
+}
+
+/// A memory area usable as a stack, with a guard page on each side; unmapped when dropped.
+pub struct StackAllocation {
+    mapping: *mut u8,
+    size_with_guard: usize,
+    page_size: usize,
+}
+
+impl StackAllocation {
+    pub fn new(requested_size: usize) -> StackAllocation {
         // For maximum portability we want to produce a stack that is aligned to a page and has
         // a size that’s a multiple of page size. It is natural to use mmap to allocate
         // these pages. Furthermore, we want to allocate two extras pages for the stack guard.
@@ -38,11 +63,10 @@ impl StackRestoreGuard {
                 "mmap failed to allocate stack: {}",
                 std::io::Error::last_os_error()
             );
-            let guard = StackRestoreGuard {
+            let guard = StackAllocation {
                 mapping: new_stack as *mut u8,
                 page_size,
                 size_with_guard,
-                old_stack_limit: get_stack_limit(),
             };
             // We leave two guard pages without read/write access in our allocation.
             // There is one guard page below the stack and another above it.
@@ -86,16 +110,30 @@ impl StackRestoreGuard {
             )
         }
     }
+
+    /// Returns the pages of the stack area that lie more than `keep` bytes below its top
+    /// (stacks grow down) to the system: they read as zeroes when touched again.
+    pub fn release_below(&mut self, keep: usize) {
+        let (base, size) = self.stack_area();
+        let keep_pages = keep.div_ceil(self.page_size);
+        let release = (size / self.page_size).saturating_sub(keep_pages) * self.page_size;
+        if release > 0 {
+            unsafe {
+                // MADV_DONTNEED on private anonymous memory: the pages become zero-fill on
+                // demand again. Nothing runs on this area while it is called (`&mut self`).
+                libc::madvise(base as *mut libc::c_void, release, libc::MADV_DONTNEED);
+            }
+        }
+    }
 }
 
-impl Drop for StackRestoreGuard {
+impl Drop for StackAllocation {
     fn drop(&mut self) {
         unsafe {
             // FIXME: check the error code and decide what to do with it.
             // Perhaps a debug_assertion?
             libc::munmap(self.mapping as *mut std::ffi::c_void, self.size_with_guard);
         }
-        set_stack_limit(self.old_stack_limit);
     }
 }
 
