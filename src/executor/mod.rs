@@ -13,6 +13,7 @@ pub mod constant_arrival_rate;
 pub mod constant_vus;
 pub mod control;
 pub mod externally_controlled;
+mod init_slot;
 pub mod per_vu_iterations;
 pub mod progress;
 pub mod ramping_arrival_rate;
@@ -34,6 +35,7 @@ use crate::metrics::sample::{Sample, TagSet, now_ns};
 use crate::options::{ExecutorConfig, ScenarioConfig};
 
 use control::RunControl;
+use init_slot::InitSlot;
 use progress::ScenarioProgress;
 
 /// Decides, before each iteration, whether an activated VU may start another one.
@@ -108,42 +110,6 @@ const VU_STACK: usize = 2 * 1024 * 1024;
 
 type Ready = Receiver<Result<Arc<VuSignal>, ScriptError>>;
 
-/// How many VUs build their contexts at once: one per core the process may run on, as k6
-/// initialises VUs with `GOMAXPROCS` workers (`initVUsConcurrently`). Every VU still gets its
-/// thread at once; the others wait for a slot instead of time-slicing against each other on
-/// the same cores, where they only evicted each other's caches and contended for the
-/// allocator's arenas.
-struct InitSlots {
-    free: Mutex<usize>,
-    freed: Condvar,
-}
-
-static INIT_SLOTS: std::sync::LazyLock<InitSlots> = std::sync::LazyLock::new(|| InitSlots {
-    free: Mutex::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
-    freed: Condvar::new(),
-});
-
-/// A VU's turn to initialise; the slot is freed when it is dropped.
-struct InitSlot;
-
-impl InitSlot {
-    fn acquire() -> InitSlot {
-        let mut free = INIT_SLOTS.free.lock();
-        while *free == 0 {
-            INIT_SLOTS.freed.wait(&mut free);
-        }
-        *free -= 1;
-        InitSlot
-    }
-}
-
-impl Drop for InitSlot {
-    fn drop(&mut self) {
-        *INIT_SLOTS.free.lock() += 1;
-        INIT_SLOTS.freed.notify_one();
-    }
-}
-
 /// Starts a VU thread, which builds its context and runs the init code on its own; the
 /// returned receiver says when that is done. Starting many at once initialises them in
 /// parallel on every core.
@@ -155,17 +121,18 @@ fn start_vu(shared: Arc<RunShared>, id: u64) -> Result<(CommandTx, Ready), Scrip
         .name(format!("vu-{id}"))
         .stack_size(VU_STACK)
         .spawn(move || {
-            let slot = InitSlot::acquire();
-            let mut vu = match Vu::new(shared.clone(), id) {
+            let mut slot = InitSlot::acquire();
+            // On the slot's warm stack (see init_slot): this thread's own stack never holds
+            // the deep frames of initialisation.
+            let mut vu = match slot.run(|| Vu::new(shared.clone(), id)) {
                 Ok(vu) => vu,
                 Err(e) => {
                     let _ = ready_tx.send(Err(e));
                     return;
                 }
             };
-            // Initialisation was the deepest this thread's stack goes (see js::stack) and its
-            // busiest allocation burst (see alloc): neither needs to stay with the thread.
-            crate::js::stack::release_unused_stack();
+            // Initialisation was this thread's busiest allocation burst (see alloc): its
+            // cache of freed memory does not need to stay with the thread.
             crate::alloc::flush_thread_cache();
             drop(slot);
             let signal = vu.state.borrow().signal.clone();
