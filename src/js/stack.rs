@@ -1,21 +1,10 @@
 //! Giving a VU thread's deep, one-off stack use back to the OS.
 //!
-//! Building a Boa context and evaluating the script (parser, bytecode compiler, realm set-up)
-//! touches ~120 KB of a VU thread's stack, far more than an iteration needs. Touched stack
-//! pages stay resident for the thread's life, so 1000 VUs kept ~120 MB of stack that only
-//! initialisation ever used (bench/PROFILE.md). Once the context is built, the pages below
-//! the current frame are dropped; an iteration that goes deeper again just gets fresh zeroed
-//! pages.
-
-/// Stack kept below the caller's frame: room for the calls the caller makes next without
-/// faulting pages in again at once.
-const KEEP_BELOW: usize = 32 * 1024;
-
-/// Releases the pages of the calling thread's stack that lie more than [`KEEP_BELOW`] under
-/// the current frame. Does nothing where the stack bounds are unknown.
-pub fn release_unused_stack() {
-    release_stack_below(KEEP_BELOW);
-}
+//! Touched stack pages stay resident for the thread's life. A VU's initialisation (parser,
+//! bytecode compiler, realm set-up), the deepest use, runs on its init slot's reused stack
+//! (`executor::init_slot`), not on the VU thread's; what an iteration touches (a request
+//! through hyper, the response object, a check: ~40 KB) is released when the VU sleeps.
+//! An iteration that goes deeper again just gets fresh zeroed pages.
 
 /// Stack kept below a sleeping VU's frame: `sleep` only waits on a condition variable.
 pub const KEEP_BELOW_WHILE_SLEEPING: usize = 8 * 1024;
@@ -84,7 +73,7 @@ mod tests {
             .stack_size(2 * 1024 * 1024)
             .spawn(|| {
                 let before = deep(400);
-                release_unused_stack();
+                release_stack_below(32 * 1024);
                 let after = deep(400);
                 release_stack_below(KEEP_BELOW_WHILE_SLEEPING);
                 let again = deep(400);
