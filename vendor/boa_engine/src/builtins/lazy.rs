@@ -34,8 +34,9 @@
 use crate::{
     Context, JsNativeError, JsObject, JsResult, JsValue,
     builtins::{BuiltInConstructor, IntrinsicObject},
+    context::intrinsics::StandardConstructor,
     object::{
-        JsPrototype,
+        CONSTRUCTOR, JsPrototype,
         internal_methods::{
             CallValue, InternalMethodCallContext, InternalMethodPropertyContext,
             InternalObjectMethods, ORDINARY_INTERNAL_METHODS,
@@ -51,8 +52,10 @@ pub(crate) struct LazyBuiltin {
     name: &'static str,
     realm: Realm,
     init: fn(&Realm),
-    /// Each shell with the internal methods it had before it got the placeholder ones.
-    shells: Vec<(JsObject, &'static InternalObjectMethods)>,
+    /// Each shell with the internal methods it had before it got the placeholder ones: a
+    /// constructor and its prototype, or one object. Inline rather than a `Vec`: one heap
+    /// allocation less for each of the ~75 deferred built-ins of every realm.
+    shells: [Option<(JsObject, &'static InternalObjectMethods)>; 2],
 }
 
 impl std::fmt::Debug for LazyBuiltin {
@@ -66,16 +69,20 @@ impl std::fmt::Debug for LazyBuiltin {
 
 impl LazyBuiltin {
     /// Defers `init` until one of `shells` is used; gives them the placeholder methods.
-    fn new(name: &'static str, realm: &Realm, init: fn(&Realm), shells: Vec<JsObject>) -> Self {
-        let shells = shells
-            .into_iter()
-            .map(|shell| {
+    fn new(
+        name: &'static str,
+        realm: &Realm,
+        init: fn(&Realm),
+        shells: [Option<JsObject>; 2],
+    ) -> Self {
+        let shells = shells.map(|shell| {
+            shell.map(|shell| {
                 let original = shell.vtable();
                 debug_assert!(!is_lazy(&shell), "a shell belongs to one lazy built-in");
                 shell.set_vtable(placeholder_for(original));
                 (shell, original)
             })
-            .collect();
+        });
         Self {
             name,
             realm: realm.clone(),
@@ -91,7 +98,7 @@ impl LazyBuiltin {
             std::any::type_name::<T>(),
             realm,
             T::init,
-            vec![standard.constructor().into(), standard.prototype()],
+            [Some(standard.constructor()), Some(standard.prototype())],
         )
     }
 
@@ -103,7 +110,7 @@ impl LazyBuiltin {
             std::any::type_name::<T>(),
             realm,
             T::init,
-            vec![standard.constructor().into()],
+            [Some(standard.constructor()), None],
         )
     }
 
@@ -114,19 +121,20 @@ impl LazyBuiltin {
             std::any::type_name::<T>(),
             realm,
             T::init,
-            vec![T::get(realm.intrinsics())],
+            [Some(T::get(realm.intrinsics())), None],
         )
     }
 
     fn holds(&self, object: &JsObject) -> bool {
         self.shells
             .iter()
+            .flatten()
             .any(|(shell, _)| JsObject::equals(shell, object))
     }
 
     /// Puts the real internal methods back and fills the shells.
     pub(crate) fn realize(self) {
-        for (shell, original) in &self.shells {
+        for (shell, original) in self.shells.iter().flatten() {
             shell.set_vtable(original);
         }
         (self.init)(&self.realm);
@@ -140,6 +148,34 @@ pub(crate) fn realize_if_lazy(object: &JsObject, context: &mut Context) -> JsRes
     } else {
         Ok(())
     }
+}
+
+/// Whether `SpeciesConstructor(object, standard's constructor)` is that constructor without
+/// reading anything: `object` is an ordinary object without an own `constructor` property whose
+/// `[[Prototype]]` is `standard`'s prototype, still an unfilled shell. Then `object.constructor`
+/// would be the constructor of the same (unfilled, so unmodified) built-in and its
+/// `@@species` getter would return it. Valid only for built-ins whose constructor has its own
+/// `@@species` getter (`Promise`, `Map`, `ArrayBuffer`...; not the typed arrays, which inherit
+/// it from `%TypedArray%`). Lets the host chain `then` on the promises it creates (module
+/// loading) without filling `Promise`.
+pub(crate) fn species_is_unfilled_default(object: &JsObject, standard: &StandardConstructor) -> bool {
+    // (`ORDINARY_INTERNAL_METHODS` is a `const`: compare the methods `[[Get]]` runs, not the
+    // table's address.)
+    let methods = object.vtable();
+    if !std::ptr::fn_addr_eq(methods.__get__, ORDINARY_INTERNAL_METHODS.__get__)
+        || !std::ptr::fn_addr_eq(
+            methods.__get_own_property__,
+            ORDINARY_INTERNAL_METHODS.__get_own_property__,
+        )
+    {
+        return false;
+    }
+    let Some(prototype) = object.prototype() else {
+        return false;
+    };
+    JsObject::equals(&prototype, &standard.prototype())
+        && is_lazy(&prototype)
+        && object.borrow().properties().get(&CONSTRUCTOR.into()).is_none()
 }
 
 /// Whether `object` is the unfilled shell of a lazy built-in.
