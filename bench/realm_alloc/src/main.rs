@@ -36,6 +36,27 @@ fn main() {
     let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(2000);
     // `realm_alloc N lazy`: only build N lazy contexts and keep them, for a heap profiler
     // (heaptrack sees this binary's allocations by call site: bench/PROFILE.md, round 5).
+    // `realm_alloc N module`: the same, each context having evaluated a small test-script-like
+    // module (what a VU keeps of its script: code blocks, environments, the namespace).
+    if std::env::args().nth(2).as_deref() == Some("module") {
+        let src = "export const options = { vus: 10, duration: '1s' };\n\
+                   function work(n) { let s = 0; for (let i = 0; i < n; i++) { s += i; } return s; }\n\
+                   export default function () { work(10); }";
+        let v: Vec<(Context, Module)> = (0..n)
+            .map(|_| {
+                let mut c = Context::default();
+                let m = Module::parse(Source::from_bytes(src), None, &mut c).unwrap();
+                let p = m.load_link_evaluate(&mut c);
+                c.run_jobs().unwrap();
+                assert!(matches!(p.state(), PromiseState::Fulfilled(_)));
+                (c, m)
+            })
+            .collect();
+        let (kb, allocs) = (LIVE.load(Relaxed) as f64 / n as f64 / 1024.0, ALLOCS.load(Relaxed) as f64 / n as f64);
+        println!("contexts with a module x{n}: {kb:.1} KiB allocated/context, {allocs:.0} allocations/context (whole process)");
+        drop(v);
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("lazy") {
         let v: Vec<Context> = (0..n).map(|_| Context::default()).collect();
         let (kb, allocs) = (LIVE.load(Relaxed) as f64 / n as f64 / 1024.0, ALLOCS.load(Relaxed) as f64 / n as f64);

@@ -363,8 +363,10 @@ fn construct(
 #[cfg(test)]
 mod tests {
     use crate::{
-        Context, JsValue, Source, js_string,
-        object::builtins::{JsMap, JsUint8Array},
+        Context, JsValue, Module, Source,
+        builtins::promise::PromiseState,
+        js_string,
+        object::builtins::{JsMap, JsPromise, JsUint8Array},
         property::Attribute,
     };
 
@@ -559,6 +561,98 @@ mod tests {
             value.as_string().expect("string").to_std_string_escaped(),
             ["true"; 8].join(",")
         );
+    }
+
+    #[test]
+    fn module_evaluation_and_awaits_do_not_fill_promise() {
+        let context = &mut Context::default();
+        let pending = context.pending_builtins();
+        // A module, as a host evaluates its script: settles without filling `Promise`.
+        let module = Module::parse(
+            Source::from_bytes("export const x = [1, 2].length; export default function () {}"),
+            None,
+            context,
+        )
+        .expect("parse");
+        let promise = module.load_link_evaluate(context);
+        context.run_jobs().expect("jobs");
+        assert_eq!(promise.state(), PromiseState::Fulfilled(JsValue::undefined()));
+        assert_eq!(context.pending_builtins(), pending);
+        // A module that throws rejects with its error; one that does not link rejects too.
+        let module = Module::parse(Source::from_bytes("throw 7;"), None, context).expect("parse");
+        let promise = module.load_link_evaluate(context);
+        context.run_jobs().expect("jobs");
+        assert_eq!(promise.state(), PromiseState::Rejected(JsValue::new(7)));
+        let module = Module::parse(Source::from_bytes("export { nothing };"), None, context);
+        assert!(module.is_err(), "an export of an undeclared name is an early error");
+        // The host chaining `then` on its own promise, and an async function awaiting.
+        let (host, resolvers) = JsPromise::new_pending(context);
+        let chained = host.then(None, None, context).expect("then");
+        resolvers
+            .resolve
+            .call(&JsValue::undefined(), &[JsValue::new(5)], context)
+            .expect("resolve");
+        context
+            .eval(Source::from_bytes(
+                "var awaited; (async () => { awaited = await 41; awaited += await 1; })();",
+            ))
+            .expect("async");
+        context.run_jobs().expect("jobs");
+        assert_eq!(chained.state(), PromiseState::Fulfilled(JsValue::new(5)));
+        assert_eq!(
+            context.eval(Source::from_bytes("awaited")).expect("read"),
+            JsValue::new(42)
+        );
+        assert_eq!(context.pending_builtins(), pending);
+        // What a script then sees of those promises is the filled `Promise`.
+        context
+            .register_global_property(js_string!("hostPromise"), host, Attribute::all())
+            .expect("global");
+        context
+            .register_global_property(js_string!("chained"), chained, Attribute::all())
+            .expect("global");
+        let value = context
+            .eval(Source::from_bytes(
+                r#"
+                const p = (async () => 1)();
+                class P extends Promise {}
+                const results = [
+                    Object.getPrototypeOf(p) === Promise.prototype, p instanceof Promise,
+                    p.constructor === Promise, hostPromise instanceof Promise,
+                    Object.getPrototypeOf(chained) === Promise.prototype,
+                    P.resolve(1).then() instanceof P, !(Promise.resolve(1).then() instanceof P),
+                    ['constructor', 'then', 'catch', 'finally'].every(k => Object.hasOwn(Promise.prototype, k)),
+                ];
+                // Once filled, a replaced @@species is read again.
+                Object.defineProperty(Promise, Symbol.species, { value: P });
+                results.push(Promise.resolve(1).then() instanceof P);
+                results.map(String).join()
+                "#,
+            ))
+            .expect("script");
+        assert_eq!(
+            value.as_string().expect("string").to_std_string_escaped(),
+            ["true"; 9].join(",")
+        );
+    }
+
+    #[test]
+    fn a_waiting_promise_prototype_is_filled_by_a_script_that_changes_it() {
+        let context = &mut Context::default();
+        // The shortcut applies only while `Promise` waits; a script reaching it fills it, and
+        // a `constructor` it sets on a promise is read.
+        let value = context
+            .eval(Source::from_bytes(
+                r#"
+                class Q extends Promise {}
+                const p = (async () => 1)();
+                p.constructor = Q;
+                const q = p.then();
+                String(q instanceof Q)
+                "#,
+            ))
+            .expect("script");
+        assert_eq!(value, js_string!("true").into());
     }
 
     #[test]
