@@ -10,7 +10,11 @@
 //! `_RJEM_MALLOC_CONF` (jemalloc's option syntax) overrides the settings below at run time.
 //! The `system-alloc` feature leaves the system allocator in place, for heap profilers.
 
-#[cfg(all(target_os = "linux", not(target_env = "musl"), not(feature = "system-alloc")))]
+#[cfg(all(
+    target_os = "linux",
+    not(target_env = "musl"),
+    not(feature = "system-alloc")
+))]
 mod imp {
     #[global_allocator]
     static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
@@ -41,7 +45,11 @@ mod imp {
 /// VU thread once its context is built, so 1000 idle VUs do not each keep a cache full of
 /// freed initialisation memory.
 pub fn flush_thread_cache() {
-    #[cfg(all(target_os = "linux", not(target_env = "musl"), not(feature = "system-alloc")))]
+    #[cfg(all(
+        target_os = "linux",
+        not(target_env = "musl"),
+        not(feature = "system-alloc")
+    ))]
     imp::flush_thread_cache();
 }
 

@@ -158,7 +158,10 @@ pub(crate) fn realize_if_lazy(object: &JsObject, context: &mut Context) -> JsRes
 /// `@@species` getter (`Promise`, `Map`, `ArrayBuffer`...; not the typed arrays, which inherit
 /// it from `%TypedArray%`). Lets the host chain `then` on the promises it creates (module
 /// loading) without filling `Promise`.
-pub(crate) fn species_is_unfilled_default(object: &JsObject, standard: &StandardConstructor) -> bool {
+pub(crate) fn species_is_unfilled_default(
+    object: &JsObject,
+    standard: &StandardConstructor,
+) -> bool {
     // (`ORDINARY_INTERNAL_METHODS` is a `const`: compare the methods `[[Get]]` runs, not the
     // table's address.)
     let methods = object.vtable();
@@ -175,7 +178,11 @@ pub(crate) fn species_is_unfilled_default(object: &JsObject, standard: &Standard
     };
     JsObject::equals(&prototype, &standard.prototype())
         && is_lazy(&prototype)
-        && object.borrow().properties().get(&CONSTRUCTOR.into()).is_none()
+        && object
+            .borrow()
+            .properties()
+            .get(&CONSTRUCTOR.into())
+            .is_none()
 }
 
 /// Whether `object` is the unfilled shell of a lazy built-in.
@@ -576,7 +583,10 @@ mod tests {
         .expect("parse");
         let promise = module.load_link_evaluate(context);
         context.run_jobs().expect("jobs");
-        assert_eq!(promise.state(), PromiseState::Fulfilled(JsValue::undefined()));
+        assert_eq!(
+            promise.state(),
+            PromiseState::Fulfilled(JsValue::undefined())
+        );
         assert_eq!(context.pending_builtins(), pending);
         // A module that throws rejects with its error; one that does not link rejects too.
         let module = Module::parse(Source::from_bytes("throw 7;"), None, context).expect("parse");
@@ -584,7 +594,10 @@ mod tests {
         context.run_jobs().expect("jobs");
         assert_eq!(promise.state(), PromiseState::Rejected(JsValue::new(7)));
         let module = Module::parse(Source::from_bytes("export { nothing };"), None, context);
-        assert!(module.is_err(), "an export of an undeclared name is an early error");
+        assert!(
+            module.is_err(),
+            "an export of an undeclared name is an early error"
+        );
         // The host chaining `then` on its own promise, and an async function awaiting.
         let (host, resolvers) = JsPromise::new_pending(context);
         let chained = host.then(None, None, context).expect("then");

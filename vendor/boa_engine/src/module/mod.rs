@@ -688,7 +688,9 @@ impl Module {
                     Ok(evaluated) => evaluated,
                     Err(e) if e.is_catchable() => {
                         let e = e.into_opaque(context)?;
-                        resolvers.reject.call(&JsValue::undefined(), &[e], context)?;
+                        resolvers
+                            .reject
+                            .call(&JsValue::undefined(), &[e], context)?;
                         return Ok(JsValue::undefined());
                     }
                     Err(e) => return Err(e),

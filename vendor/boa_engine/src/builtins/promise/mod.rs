@@ -248,7 +248,10 @@ impl PromiseCapability {
         // Nothing of that is observable, so the executor closure and the construct call are
         // skipped, and `%Promise%` is not filled in if it is still waiting for its first use
         // (`builtins::lazy`).
-        if JsObject::equals(c, &context.intrinsics().constructors().promise().constructor()) {
+        if JsObject::equals(
+            c,
+            &context.intrinsics().constructors().promise().constructor(),
+        ) {
             let promise = JsObject::from_proto_and_data_with_shared_shape(
                 context.root_shape(),
                 context.intrinsics().constructors().promise().prototype(),
