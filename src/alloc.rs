@@ -8,8 +8,13 @@
 //! its cache back after initialisation (the one moment it allocates a lot at once).
 //!
 //! `_RJEM_MALLOC_CONF` (jemalloc's option syntax) overrides the settings below at run time.
+//! The `system-alloc` feature leaves the system allocator in place, for heap profilers.
 
-#[cfg(all(target_os = "linux", not(target_env = "musl")))]
+#[cfg(all(
+    target_os = "linux",
+    not(target_env = "musl"),
+    not(feature = "system-alloc")
+))]
 mod imp {
     #[global_allocator]
     static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
@@ -40,7 +45,11 @@ mod imp {
 /// VU thread once its context is built, so 1000 idle VUs do not each keep a cache full of
 /// freed initialisation memory.
 pub fn flush_thread_cache() {
-    #[cfg(all(target_os = "linux", not(target_env = "musl")))]
+    #[cfg(all(
+        target_os = "linux",
+        not(target_env = "musl"),
+        not(feature = "system-alloc")
+    ))]
     imp::flush_thread_cache();
 }
 

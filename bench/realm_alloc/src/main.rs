@@ -3,7 +3,7 @@
 //!     cd bench/realm_alloc && CARGO_TARGET_DIR=../../target/realm_alloc cargo run -- 2000
 //! Bytes are counted as allocated (never decremented): Boa frees earlier contexts at
 //! collections whose timing is not ours.
-use boa_engine::{Context, Source};
+use boa_engine::{Context, Module, Source, builtins::promise::PromiseState};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
@@ -34,6 +34,36 @@ fn contexts(n: usize, eager: bool) -> (f64, f64, f64) {
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(2000);
+    // `realm_alloc N lazy`: only build N lazy contexts and keep them, for a heap profiler
+    // (heaptrack sees this binary's allocations by call site: bench/PROFILE.md, round 5).
+    // `realm_alloc N module`: the same, each context having evaluated a small test-script-like
+    // module (what a VU keeps of its script: code blocks, environments, the namespace).
+    if std::env::args().nth(2).as_deref() == Some("module") {
+        let src = "export const options = { vus: 10, duration: '1s' };\n\
+                   function work(n) { let s = 0; for (let i = 0; i < n; i++) { s += i; } return s; }\n\
+                   export default function () { work(10); }";
+        let v: Vec<(Context, Module)> = (0..n)
+            .map(|_| {
+                let mut c = Context::default();
+                let m = Module::parse(Source::from_bytes(src), None, &mut c).unwrap();
+                let p = m.load_link_evaluate(&mut c);
+                c.run_jobs().unwrap();
+                assert!(matches!(p.state(), PromiseState::Fulfilled(_)));
+                (c, m)
+            })
+            .collect();
+        let (kb, allocs) = (LIVE.load(Relaxed) as f64 / n as f64 / 1024.0, ALLOCS.load(Relaxed) as f64 / n as f64);
+        println!("contexts with a module x{n}: {kb:.1} KiB allocated/context, {allocs:.0} allocations/context (whole process)");
+        drop(v);
+        return;
+    }
+    if std::env::args().nth(2).as_deref() == Some("lazy") {
+        let v: Vec<Context> = (0..n).map(|_| Context::default()).collect();
+        let (kb, allocs) = (LIVE.load(Relaxed) as f64 / n as f64 / 1024.0, ALLOCS.load(Relaxed) as f64 / n as f64);
+        println!("lazy contexts x{n}: {kb:.1} KiB allocated/context, {allocs:.0} allocations/context (whole process)");
+        drop(v);
+        return;
+    }
     for _ in 0..2 {
         for eager in [true, false] {
             let (ms, kb, allocs) = contexts(n, eager);
@@ -48,9 +78,23 @@ fn main() {
         ("Atomics", "Atomics.add"), ("Reflect", "Reflect.ownKeys"), ("Proxy", "Proxy.revocable"),
         ("WeakRef", "WeakRef.prototype"), ("WeakMap", "WeakMap.prototype"), ("WeakSet", "WeakSet.prototype"), ("FinalizationRegistry", "FinalizationRegistry.prototype"),
         ("Iterator (constructor)", "Iterator.from"), ("Map", "Map.prototype"), ("Set", "Set.prototype"),
-        ("Date", "Date.prototype"), ("RegExp", "RegExp.prototype"), ("Symbol", "Symbol.prototype"), ("BigInt", "BigInt.prototype"),
+        ("Date", "Date.prototype"), ("RegExp", "RegExp.prototype"), ("Symbol", "Symbol.prototype"), ("BigInt", "BigInt.prototype"), ("Promise", "Promise.prototype"),
         ("GeneratorFunction + %GeneratorPrototype%", "(function*(){})().next"), ("AsyncGeneratorFunction + %AsyncGeneratorPrototype%", "(async function*(){})().next"),
     ];
+    // What evaluating a small module costs, and which built-ins it fills (rk6 evaluates the
+    // test script as a module in every VU's context).
+    {
+        let mut c = Context::default();
+        let before_pending = c.pending_builtins();
+        let (l0, a0) = (LIVE.load(Relaxed), ALLOCS.load(Relaxed));
+        let src = "const xs = [1, 2]; export const options = { vus: xs.length }; export default function () {}";
+        let module = Module::parse(Source::from_bytes(src), None, &mut c).unwrap();
+        let promise = module.load_link_evaluate(&mut c);
+        c.run_jobs().unwrap();
+        assert!(matches!(promise.state(), PromiseState::Fulfilled(_)));
+        let bytes = LIVE.load(Relaxed) - l0; let allocs = ALLOCS.load(Relaxed) - a0;
+        println!("| (module parse + load_link_evaluate) | {:.1} | {allocs} | {} |", bytes as f64 / 1024.0, before_pending - c.pending_builtins());
+    }
     for (name, e) in exprs {
         let mut c = Context::default();
         let before_pending = c.pending_builtins();

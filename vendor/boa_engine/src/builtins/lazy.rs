@@ -34,8 +34,9 @@
 use crate::{
     Context, JsNativeError, JsObject, JsResult, JsValue,
     builtins::{BuiltInConstructor, IntrinsicObject},
+    context::intrinsics::StandardConstructor,
     object::{
-        JsPrototype,
+        CONSTRUCTOR, JsPrototype,
         internal_methods::{
             CallValue, InternalMethodCallContext, InternalMethodPropertyContext,
             InternalObjectMethods, ORDINARY_INTERNAL_METHODS,
@@ -51,8 +52,10 @@ pub(crate) struct LazyBuiltin {
     name: &'static str,
     realm: Realm,
     init: fn(&Realm),
-    /// Each shell with the internal methods it had before it got the placeholder ones.
-    shells: Vec<(JsObject, &'static InternalObjectMethods)>,
+    /// Each shell with the internal methods it had before it got the placeholder ones: a
+    /// constructor and its prototype, or one object. Inline rather than a `Vec`: one heap
+    /// allocation less for each of the ~75 deferred built-ins of every realm.
+    shells: [Option<(JsObject, &'static InternalObjectMethods)>; 2],
 }
 
 impl std::fmt::Debug for LazyBuiltin {
@@ -66,16 +69,20 @@ impl std::fmt::Debug for LazyBuiltin {
 
 impl LazyBuiltin {
     /// Defers `init` until one of `shells` is used; gives them the placeholder methods.
-    fn new(name: &'static str, realm: &Realm, init: fn(&Realm), shells: Vec<JsObject>) -> Self {
-        let shells = shells
-            .into_iter()
-            .map(|shell| {
+    fn new(
+        name: &'static str,
+        realm: &Realm,
+        init: fn(&Realm),
+        shells: [Option<JsObject>; 2],
+    ) -> Self {
+        let shells = shells.map(|shell| {
+            shell.map(|shell| {
                 let original = shell.vtable();
                 debug_assert!(!is_lazy(&shell), "a shell belongs to one lazy built-in");
                 shell.set_vtable(placeholder_for(original));
                 (shell, original)
             })
-            .collect();
+        });
         Self {
             name,
             realm: realm.clone(),
@@ -91,7 +98,7 @@ impl LazyBuiltin {
             std::any::type_name::<T>(),
             realm,
             T::init,
-            vec![standard.constructor().into(), standard.prototype()],
+            [Some(standard.constructor()), Some(standard.prototype())],
         )
     }
 
@@ -103,7 +110,7 @@ impl LazyBuiltin {
             std::any::type_name::<T>(),
             realm,
             T::init,
-            vec![standard.constructor().into()],
+            [Some(standard.constructor()), None],
         )
     }
 
@@ -114,19 +121,20 @@ impl LazyBuiltin {
             std::any::type_name::<T>(),
             realm,
             T::init,
-            vec![T::get(realm.intrinsics())],
+            [Some(T::get(realm.intrinsics())), None],
         )
     }
 
     fn holds(&self, object: &JsObject) -> bool {
         self.shells
             .iter()
+            .flatten()
             .any(|(shell, _)| JsObject::equals(shell, object))
     }
 
     /// Puts the real internal methods back and fills the shells.
     pub(crate) fn realize(self) {
-        for (shell, original) in &self.shells {
+        for (shell, original) in self.shells.iter().flatten() {
             shell.set_vtable(original);
         }
         (self.init)(&self.realm);
@@ -140,6 +148,41 @@ pub(crate) fn realize_if_lazy(object: &JsObject, context: &mut Context) -> JsRes
     } else {
         Ok(())
     }
+}
+
+/// Whether `SpeciesConstructor(object, standard's constructor)` is that constructor without
+/// reading anything: `object` is an ordinary object without an own `constructor` property whose
+/// `[[Prototype]]` is `standard`'s prototype, still an unfilled shell. Then `object.constructor`
+/// would be the constructor of the same (unfilled, so unmodified) built-in and its
+/// `@@species` getter would return it. Valid only for built-ins whose constructor has its own
+/// `@@species` getter (`Promise`, `Map`, `ArrayBuffer`...; not the typed arrays, which inherit
+/// it from `%TypedArray%`). Lets the host chain `then` on the promises it creates (module
+/// loading) without filling `Promise`.
+pub(crate) fn species_is_unfilled_default(
+    object: &JsObject,
+    standard: &StandardConstructor,
+) -> bool {
+    // (`ORDINARY_INTERNAL_METHODS` is a `const`: compare the methods `[[Get]]` runs, not the
+    // table's address.)
+    let methods = object.vtable();
+    if !std::ptr::fn_addr_eq(methods.__get__, ORDINARY_INTERNAL_METHODS.__get__)
+        || !std::ptr::fn_addr_eq(
+            methods.__get_own_property__,
+            ORDINARY_INTERNAL_METHODS.__get_own_property__,
+        )
+    {
+        return false;
+    }
+    let Some(prototype) = object.prototype() else {
+        return false;
+    };
+    JsObject::equals(&prototype, &standard.prototype())
+        && is_lazy(&prototype)
+        && object
+            .borrow()
+            .properties()
+            .get(&CONSTRUCTOR.into())
+            .is_none()
 }
 
 /// Whether `object` is the unfilled shell of a lazy built-in.
@@ -327,8 +370,10 @@ fn construct(
 #[cfg(test)]
 mod tests {
     use crate::{
-        Context, JsValue, Source, js_string,
-        object::builtins::{JsMap, JsUint8Array},
+        Context, JsValue, Module, Source,
+        builtins::promise::PromiseState,
+        js_string,
+        object::builtins::{JsMap, JsPromise, JsUint8Array},
         property::Attribute,
     };
 
@@ -523,6 +568,104 @@ mod tests {
             value.as_string().expect("string").to_std_string_escaped(),
             ["true"; 8].join(",")
         );
+    }
+
+    #[test]
+    fn module_evaluation_and_awaits_do_not_fill_promise() {
+        let context = &mut Context::default();
+        let pending = context.pending_builtins();
+        // A module, as a host evaluates its script: settles without filling `Promise`.
+        let module = Module::parse(
+            Source::from_bytes("export const x = [1, 2].length; export default function () {}"),
+            None,
+            context,
+        )
+        .expect("parse");
+        let promise = module.load_link_evaluate(context);
+        context.run_jobs().expect("jobs");
+        assert_eq!(
+            promise.state(),
+            PromiseState::Fulfilled(JsValue::undefined())
+        );
+        assert_eq!(context.pending_builtins(), pending);
+        // A module that throws rejects with its error; one that does not link rejects too.
+        let module = Module::parse(Source::from_bytes("throw 7;"), None, context).expect("parse");
+        let promise = module.load_link_evaluate(context);
+        context.run_jobs().expect("jobs");
+        assert_eq!(promise.state(), PromiseState::Rejected(JsValue::new(7)));
+        let module = Module::parse(Source::from_bytes("export { nothing };"), None, context);
+        assert!(
+            module.is_err(),
+            "an export of an undeclared name is an early error"
+        );
+        // The host chaining `then` on its own promise, and an async function awaiting.
+        let (host, resolvers) = JsPromise::new_pending(context);
+        let chained = host.then(None, None, context).expect("then");
+        resolvers
+            .resolve
+            .call(&JsValue::undefined(), &[JsValue::new(5)], context)
+            .expect("resolve");
+        context
+            .eval(Source::from_bytes(
+                "var awaited; (async () => { awaited = await 41; awaited += await 1; })();",
+            ))
+            .expect("async");
+        context.run_jobs().expect("jobs");
+        assert_eq!(chained.state(), PromiseState::Fulfilled(JsValue::new(5)));
+        assert_eq!(
+            context.eval(Source::from_bytes("awaited")).expect("read"),
+            JsValue::new(42)
+        );
+        assert_eq!(context.pending_builtins(), pending);
+        // What a script then sees of those promises is the filled `Promise`.
+        context
+            .register_global_property(js_string!("hostPromise"), host, Attribute::all())
+            .expect("global");
+        context
+            .register_global_property(js_string!("chained"), chained, Attribute::all())
+            .expect("global");
+        let value = context
+            .eval(Source::from_bytes(
+                r#"
+                const p = (async () => 1)();
+                class P extends Promise {}
+                const results = [
+                    Object.getPrototypeOf(p) === Promise.prototype, p instanceof Promise,
+                    p.constructor === Promise, hostPromise instanceof Promise,
+                    Object.getPrototypeOf(chained) === Promise.prototype,
+                    P.resolve(1).then() instanceof P, !(Promise.resolve(1).then() instanceof P),
+                    ['constructor', 'then', 'catch', 'finally'].every(k => Object.hasOwn(Promise.prototype, k)),
+                ];
+                // Once filled, a replaced @@species is read again.
+                Object.defineProperty(Promise, Symbol.species, { value: P });
+                results.push(Promise.resolve(1).then() instanceof P);
+                results.map(String).join()
+                "#,
+            ))
+            .expect("script");
+        assert_eq!(
+            value.as_string().expect("string").to_std_string_escaped(),
+            ["true"; 9].join(",")
+        );
+    }
+
+    #[test]
+    fn a_waiting_promise_prototype_is_filled_by_a_script_that_changes_it() {
+        let context = &mut Context::default();
+        // The shortcut applies only while `Promise` waits; a script reaching it fills it, and
+        // a `constructor` it sets on a promise is read.
+        let value = context
+            .eval(Source::from_bytes(
+                r#"
+                class Q extends Promise {}
+                const p = (async () => 1)();
+                p.constructor = Q;
+                const q = p.then();
+                String(q instanceof Q)
+                "#,
+            ))
+            .expect("script");
+        assert_eq!(value, js_string!("true").into());
     }
 
     #[test]

@@ -248,7 +248,9 @@ impl Realm {
     /// objects, arrays, strings, numbers, errors, promises, iterators...) at once, the others
     /// on first use (`lazy`): returns those, for the context to fill when they are touched.
     pub(crate) fn initialize(&self) -> Vec<LazyBuiltin> {
-        let mut lazy = Vec::new();
+        // Sized for the deferred built-ins below (the count varies with the features), so the
+        // list held for the context's lifetime has no spare capacity from doubling.
+        let mut lazy = Vec::with_capacity(96);
         BuiltInFunctionObject::init(self);
         OrdinaryObject::init(self);
         lazy.push(LazyBuiltin::object::<Iterator>(self));
@@ -356,6 +358,7 @@ impl Realm {
             temporal::PlainYearMonth::init(self);
             temporal::ZonedDateTime::init(self);
         }
+        lazy.shrink_to_fit();
         lazy
     }
 }

@@ -658,7 +658,15 @@ impl Module {
     #[allow(dropping_copy_types)]
     #[inline]
     pub fn load_link_evaluate(&self, context: &mut Context) -> JsPromise {
-        self.load(context)
+        // `load(..).then(link).then(evaluate)`, except that the last step settles the returned
+        // promise from the evaluation promise's reactions instead of returning that promise
+        // from the handler: resolving a promise with a promise reads its `then`, which would
+        // fill the lazily created `Promise` built-in in every context that evaluates a module
+        // (`builtins::lazy`). The module's code runs in the same job as before; only the host
+        // sees the returned promise, which settles one job earlier.
+        let (result, resolvers) = JsPromise::new_pending(context);
+        let linked = self
+            .load(context)
             .then(
                 Some(
                     NativeFunction::from_copy_closure_with_captures(
@@ -673,19 +681,40 @@ impl Module {
                 None,
                 context,
             )
-            .expect("`then` cannot fail for a native `JsPromise`")
-            .then(
-                Some(
-                    NativeFunction::from_copy_closure_with_captures(
-                        |_, _, module, context| Ok(module.evaluate(context)?.into()),
-                        self.clone(),
-                    )
-                    .to_js_function(context.realm()),
-                ),
-                None,
-                context,
-            )
-            .expect("`then` cannot fail for a native `JsPromise`")
+            .expect("`then` cannot fail for a native `JsPromise`");
+        let evaluate = NativeFunction::from_copy_closure_with_captures(
+            |_, _, (module, resolvers): &(Self, builtins::promise::ResolvingFunctions), context| {
+                let evaluated = match module.evaluate(context) {
+                    Ok(evaluated) => evaluated,
+                    Err(e) if e.is_catchable() => {
+                        let e = e.into_opaque(context)?;
+                        resolvers
+                            .reject
+                            .call(&JsValue::undefined(), &[e], context)?;
+                        return Ok(JsValue::undefined());
+                    }
+                    Err(e) => return Err(e),
+                };
+                builtins::promise::Promise::perform_promise_then(
+                    &evaluated,
+                    Some(resolvers.resolve.clone()),
+                    Some(resolvers.reject.clone()),
+                    None,
+                    context,
+                );
+                Ok(JsValue::undefined())
+            },
+            (self.clone(), resolvers.clone()),
+        )
+        .to_js_function(context.realm());
+        builtins::promise::Promise::perform_promise_then(
+            &linked,
+            Some(evaluate),
+            Some(resolvers.reject),
+            None,
+            context,
+        );
+        result
     }
 
     /// Abstract operation [`GetModuleNamespace ( module )`][spec].

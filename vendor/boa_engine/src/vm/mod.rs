@@ -410,7 +410,10 @@ impl ActiveRunnable {
 impl Vm {
     /// Creates a new virtual machine.
     pub(crate) fn new(realm: Realm) -> Self {
-        let mut frames = Vec::with_capacity(16);
+        // Small initial capacities: both vectors grow (amortised doubling) to what the scripts
+        // run need; a host with one context per virtual user (rk6) keeps thousands of them, most
+        // of which never go deep (1024 stack slots were 8 KiB per context).
+        let mut frames = Vec::with_capacity(4);
         frames.push(CallFrame::new(
             Gc::new(CodeBlock::new(JsString::default(), 0, true)),
             None,
@@ -419,7 +422,7 @@ impl Vm {
         ));
         Self {
             frames,
-            stack: Stack::new(1024),
+            stack: Stack::new(64),
             return_value: JsValue::undefined(),
             pending_exception: None,
             runtime_limits: RuntimeLimits::default(),

@@ -13,7 +13,7 @@ use crate::object::internal_methods::InternalMethodPropertyContext;
 use crate::property::PropertyKey;
 use crate::{
     Context, JsArgs, JsError, JsExpect, JsResult, JsString,
-    builtins::{Array, BuiltInObject},
+    builtins::{Array, BuiltInObject, lazy},
     context::intrinsics::{Intrinsics, StandardConstructor, StandardConstructors},
     error::JsNativeError,
     job::{JobCallback, PromiseJob},
@@ -239,6 +239,29 @@ impl PromiseCapability {
             return Err(JsNativeError::typ()
                 .with_message("PromiseCapability: expected constructor")
                 .into());
+        }
+
+        // Shortcut for `%Promise%` of the current realm (every `await`, async function and
+        // module evaluation): Construct(%Promise%, « executor ») creates an ordinary promise
+        // object from `%Promise.prototype%` (the constructor's `prototype` is non-writable and
+        // non-configurable) and passes it fresh resolving functions, which the executor stores.
+        // Nothing of that is observable, so the executor closure and the construct call are
+        // skipped, and `%Promise%` is not filled in if it is still waiting for its first use
+        // (`builtins::lazy`).
+        if JsObject::equals(
+            c,
+            &context.intrinsics().constructors().promise().constructor(),
+        ) {
+            let promise = JsObject::from_proto_and_data_with_shared_shape(
+                context.root_shape(),
+                context.intrinsics().constructors().promise().prototype(),
+                Promise::new(),
+            );
+            let functions = Promise::create_resolving_functions(&promise, context);
+            return Ok(Self {
+                promise: promise.upcast(),
+                functions,
+            });
         }
 
         // 2. NOTE: C is assumed to be a constructor function that supports the parameter conventions of the Promise constructor (see 27.2.3.1).
@@ -2148,10 +2171,17 @@ impl Promise {
         context: &mut Context,
     ) -> JsResult<JsObject> {
         // 3. Let C be ? SpeciesConstructor(promise, %Promise%).
-        let c = promise
-            .clone()
-            .upcast()
-            .species_constructor(StandardConstructors::promise, context)?;
+        // (Known without reading `constructor` while `%Promise%` waits for its first use:
+        // `builtins::lazy`.)
+        let promise_object = promise.clone().upcast();
+        let c = if lazy::species_is_unfilled_default(
+            &promise_object,
+            context.intrinsics().constructors().promise(),
+        ) {
+            context.intrinsics().constructors().promise().constructor()
+        } else {
+            promise_object.species_constructor(StandardConstructors::promise, context)?
+        };
 
         // 4. Let resultCapability be ? NewPromiseCapability(C).
         let result_capability = PromiseCapability::new(&c, context)?;
