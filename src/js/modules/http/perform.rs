@@ -416,7 +416,18 @@ pub(super) fn build_hyper_request(
             ),
         )
     })?;
-    let mut b = hyper::Request::builder().method(m).uri(path_and_query(url));
+    let invalid = |e: &dyn std::fmt::Display| {
+        HttpError::new(errors::GENERIC, format!("net/http: invalid header: {e}"))
+    };
+    // Built in place rather than with `http::request::Builder`, which moves the whole
+    // request head at every `.header()` call (9 moves of ~300 bytes per GET in callgrind).
+    let mut req = hyper::Request::new(Full::new(body.clone()));
+    *req.method_mut() = m;
+    *req.uri_mut() = hyper::Uri::try_from(path_and_query(url)).map_err(|e| invalid(&e))?;
+    let headers = req.headers_mut();
+    let mut add = |name: hyper::header::HeaderName, value: hyper::header::HeaderValue| {
+        headers.append(name, value);
+    };
     let (mut has_ua, mut has_host, mut has_auth, mut has_cookie) = (false, false, false, false);
     let mut has_length = false;
     for (k, v) in h.user {
@@ -431,30 +442,36 @@ pub(super) fn build_hyper_request(
         has_host |= k.eq_ignore_ascii_case("host");
         has_auth |= k.eq_ignore_ascii_case("authorization");
         has_cookie |= k.eq_ignore_ascii_case("cookie");
-        b = b.header(k.as_str(), v.as_str());
+        let name = hyper::header::HeaderName::from_bytes(k.as_bytes()).map_err(|e| invalid(&e))?;
+        let value = hyper::header::HeaderValue::from_str(v).map_err(|e| invalid(&e))?;
+        add(name, value);
     }
+    let value = |v: String| hyper::header::HeaderValue::try_from(v).map_err(|e| invalid(&e));
     if !has_host {
-        b = b.header(hyper::header::HOST, host_header(url));
+        add(hyper::header::HOST, value(host_header(url))?);
     }
     if !has_ua && !h.user_agent.is_empty() {
-        b = b.header(hyper::header::USER_AGENT, h.user_agent);
+        let ua = hyper::header::HeaderValue::from_str(h.user_agent).map_err(|e| invalid(&e))?;
+        add(hyper::header::USER_AGENT, ua);
     }
     if !has_auth && let Some(a) = h.authorization {
-        b = b.header(hyper::header::AUTHORIZATION, a);
+        add(hyper::header::AUTHORIZATION, value(a)?);
     }
     if !has_cookie && let Some(c) = h.cookie {
-        b = b.header(hyper::header::COOKIE, c);
+        add(hyper::header::COOKIE, value(c)?);
     }
     if let Some(r) = h.referer {
-        b = b.header(hyper::header::REFERER, r);
+        add(hyper::header::REFERER, value(r)?);
     }
     // Go sends `Content-Length: 0` for these methods (case-sensitive) even without a body;
     // hyper would send nothing, and data_sent would differ from k6's.
     if body.is_empty() && !has_length && matches!(method, "POST" | "PUT" | "PATCH") {
-        b = b.header(hyper::header::CONTENT_LENGTH, "0");
+        add(
+            hyper::header::CONTENT_LENGTH,
+            hyper::header::HeaderValue::from_static("0"),
+        );
     }
-    b.body(Full::new(body.clone()))
-        .map_err(|e| HttpError::new(errors::GENERIC, format!("net/http: invalid header: {e}")))
+    Ok(req)
 }
 
 /// Runs a request with its redirects (and digest challenge), emitting samples per hop.
